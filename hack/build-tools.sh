@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Builds the Go programs the tests need (kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl, etcd, etcdctl, kwok, coredns, helm, freeport) from the
+# pinned builder modules under hack/tools/, once, into a cache directory keyed by
+# the pins and the Go version. Later runs reuse the cache.
+#
+# stdout: the bin directory, as the last (and only) line. Progress goes to stderr.
+#
+# Environment:
+#   XDG_CACHE_HOME      cache root (default ~/.cache)
+#   TOOLS_BIN_ROOT      override the parent of the per-version bin directories
+#   GO                  go command to use (default: `command -v go`, else /usr/local/go/bin/go)
+#   BUILD_TOOLS_FORCE=1 rebuild even when the cache is complete
+set -euo pipefail
+
+# Bump when the way the tools are built changes (flags, binary list), so the
+# cache key changes with it.
+readonly RECIPE_VERSION=1
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tools_dir="${repo_root}/hack/tools"
+
+log() { printf 'build-tools: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+find_go() {
+  if [[ -n "${GO:-}" ]]; then
+    printf '%s\n' "${GO}"
+  elif command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [[ -x /usr/local/go/bin/go ]]; then
+    printf '%s\n' /usr/local/go/bin/go
+  else
+    return 1
+  fi
+}
+
+go_bin=$(find_go) || die "no Go toolchain found (install Go 1.26+ at /usr/local/go or put go on PATH)"
+go_version=$("${go_bin}" env GOVERSION)
+
+# Never let the go command fetch another toolchain behind our back; the pins
+# say go 1.26.0, which the local toolchain must satisfy.
+export GOTOOLCHAIN=local
+# Static binaries, no C toolchain needed.
+export CGO_ENABLED=0
+
+# The cache key: Go version, recipe version and every builder module file.
+cache_key() {
+  {
+    printf 'go=%s\nrecipe=%s\n' "${go_version}" "${RECIPE_VERSION}"
+    (cd "${tools_dir}" && find . -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) -print0 \
+      | LC_ALL=C sort -z | xargs -0 sha256sum)
+  } | sha256sum | cut -c1-16
+}
+
+key=$(cache_key)
+bin_root="${TOOLS_BIN_ROOT:-${XDG_CACHE_HOME:-${HOME}/.cache}/k8s-pod-headless-service-operator/bin}"
+bin_dir="${bin_root}/${key}"
+stamp="${bin_dir}/.complete"
+
+readonly binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl
+  etcd etcdctl kwok coredns helm freeport)
+
+is_complete() {
+  [[ -f "${stamp}" ]] || return 1
+  local b
+  for b in "${binaries[@]}"; do
+    [[ -x "${bin_dir}/${b}" ]] || return 1
+  done
+}
+
+if [[ "${BUILD_TOOLS_FORCE:-0}" != 1 ]] && is_complete; then
+  log "using cached tools in ${bin_dir}"
+  printf '%s\n' "${bin_dir}"
+  exit 0
+fi
+
+mkdir -p "${bin_root}"
+exec 9>"${bin_root}/.lock"
+if ! flock -n 9; then
+  log "another build holds ${bin_root}/.lock; waiting"
+  flock 9
+fi
+
+# Someone else may have finished the build while we waited for the lock.
+if [[ "${BUILD_TOOLS_FORCE:-0}" != 1 ]] && is_complete; then
+  log "using cached tools in ${bin_dir}"
+  printf '%s\n' "${bin_dir}"
+  exit 0
+fi
+
+rm -rf "${bin_dir}"
+mkdir -p "${bin_dir}"
+log "building tools with ${go_version} into ${bin_dir} (cold builds take a while)"
+
+# Version of a required module, and its publication time (RFC 3339, UTC),
+# as recorded by the module proxy. Used for truthful version stamps that do
+# not change from one build to the next.
+mod_field() { # dir module field
+  (cd "${tools_dir}/$1" && "${go_bin}" list -m -f "{{.$3}}" "$2")
+}
+mod_time() { # dir module
+  local t
+  t=$(cd "${tools_dir}/$1" && "${go_bin}" list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' "$2")
+  printf '%s\n' "${t:-1970-01-01T00:00:00Z}"
+}
+
+go_build() { # dir ldflags out pkg...
+  local dir=$1 ldflags=$2 out=$3
+  shift 3
+  log "  go build -o ${out#"${bin_dir}"/} $*"
+  (cd "${tools_dir}/${dir}" && "${go_bin}" build -trimpath -ldflags="-s -w ${ldflags}" -o "${out}" "$@")
+}
+
+start=${SECONDS}
+
+# --- Kubernetes: all four commands in one invocation, so shared packages are
+# compiled once.
+k8s_version=$(mod_field kubernetes k8s.io/kubernetes Version)
+k8s_date=$(mod_time kubernetes k8s.io/kubernetes)
+k8s_major=${k8s_version#v}
+k8s_major=${k8s_major%%.*}
+k8s_minor=${k8s_version#v*.}
+k8s_minor=${k8s_minor%%.*}
+k8s_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X ${pkg}.gitVersion=${k8s_version}"
+  k8s_ldflags+=" -X ${pkg}.gitMajor=${k8s_major} -X ${pkg}.gitMinor=${k8s_minor}"
+  # The module proxy does not tell the commit; say so rather than lie.
+  k8s_ldflags+=" -X ${pkg}.gitCommit=unknown-from-module-${k8s_version}"
+  k8s_ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=${k8s_date}"
+done
+go_build kubernetes "${k8s_ldflags}" "${bin_dir}/" \
+  k8s.io/kubernetes/cmd/kube-apiserver \
+  k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubectl
+
+# --- etcd server and etcdctl. The main packages end in /v3, so name the outputs.
+etcd_version=$(mod_field etcd go.etcd.io/etcd/server/v3 Version)
+etcd_ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=module-${etcd_version}"
+go_build etcd "${etcd_ldflags}" "${bin_dir}/etcd" go.etcd.io/etcd/server/v3
+go_build etcd "${etcd_ldflags}" "${bin_dir}/etcdctl" go.etcd.io/etcd/etcdctl/v3
+
+# --- kwok (its version string is already the release's).
+go_build kwok "" "${bin_dir}/kwok" sigs.k8s.io/kwok/cmd/kwok
+
+# --- CoreDNS.
+coredns_version=$(mod_field coredns github.com/coredns/coredns Version)
+go_build coredns "-X github.com/coredns/coredns/coremain.GitCommit=module-${coredns_version}" \
+  "${bin_dir}/coredns" github.com/coredns/coredns
+
+# --- helm: the in-tree version is only major.minor.
+helm_version=$(mod_field helm helm.sh/helm/v3 Version)
+go_build helm "-X helm.sh/helm/v3/internal/version.version=${helm_version} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+  "${bin_dir}/helm" helm.sh/helm/v3/cmd/helm
+
+# --- freeport, our own helper.
+go_build freeport "" "${bin_dir}/freeport" .
+
+for b in "${binaries[@]}"; do
+  [[ -x "${bin_dir}/${b}" ]] || die "missing ${b} after build"
+done
+
+{
+  printf 'go %s\n' "${go_version}"
+  printf 'k8s.io/kubernetes %s\n' "${k8s_version}"
+  printf 'go.etcd.io/etcd/server/v3 %s\n' "${etcd_version}"
+  printf 'sigs.k8s.io/kwok %s\n' "$(mod_field kwok sigs.k8s.io/kwok Version)"
+  printf 'github.com/coredns/coredns %s\n' "${coredns_version}"
+  printf 'helm.sh/helm/v3 %s\n' "${helm_version}"
+} >"${bin_dir}/VERSIONS"
+touch "${stamp}"
+log "built ${#binaries[@]} tools in $((SECONDS - start))s"
+printf '%s\n' "${bin_dir}"

@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the helm command built by hack/build-tools.sh,
+// so that `go mod tidy` keeps its dependencies.
+package tools
+
+import (
+	_ "helm.sh/helm/v3/cmd/helm"
+)

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hso::config {
+
+// Everything the `run` command can be told, after parsing and validation.
+struct OperatorConfig {
+  // What to watch.
+  std::vector<std::string> namespaces;  // empty: all namespaces
+  std::string pod_annotation = "srcd.host/create-headless-service";
+  std::string pod_selector;  // label selector, applied server-side
+
+  // How to reach the API server.
+  std::string kubeconfig;  // --kubeconfig; empty: KUBECONFIG, in-cluster, ~/.kube/config
+  std::string context;     // --context / KUBERNETES_CONTEXT
+  double kube_api_qps = 20.0;
+  int kube_api_burst = 30;
+
+  // What the operator writes.
+  int workers = 4;
+  bool publish_not_ready = true;
+  bool legacy_endpoints = false;
+  bool adopt_legacy = true;
+
+  // High availability.
+  bool leader_elect = true;
+  std::string leader_election_id = "k8s-pod-headless-service-operator";
+  std::string leader_election_namespace;  // empty: service-account namespace or POD_NAMESPACE
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds renew_deadline{10'000};
+  std::chrono::milliseconds retry_period{2'000};
+  std::chrono::milliseconds graceful_shutdown_timeout{30'000};
+
+  // Observability.
+  std::string metrics_bind_address = ":8080";  // "0" turns it off
+  std::string health_probe_bind_address = ":8081";
+  bool metrics_secure = false;
+  std::string metrics_cert_file;
+  std::string metrics_key_file;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+}  // namespace hso::config

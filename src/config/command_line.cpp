@@ -1,0 +1,235 @@
+#include "hso/config/command_line.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <sstream>
+
+#include "hso/build_info.hpp"
+#include "hso/config/duration.hpp"
+#include "hso/util/k8s_names.hpp"
+
+namespace hso::config {
+namespace {
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> split_namespaces(const std::string& list) {
+  std::vector<std::string> namespaces;
+  std::stringstream stream(list);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    if (!is_dns1123_label(item)) {
+      throw CLI::ValidationError("--namespace", "'" + item + "' is not a valid namespace name");
+    }
+    if (std::find(namespaces.begin(), namespaces.end(), item) == namespaces.end()) {
+      namespaces.push_back(item);
+    }
+  }
+  return namespaces;
+}
+
+// "0" (off), ":8080", "127.0.0.1:8080", "[::1]:8080".
+bool is_bind_address(const std::string& address) {
+  if (address == "0") return true;
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  const std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)) {
+    return false;
+  }
+  if (std::stoi(port) > 65535) return false;
+  if (host.find(':') != std::string::npos) {
+    return host.size() > 2 && host.front() == '[' && host.back() == ']';
+  }
+  return true;
+}
+
+CLI::Validator bind_address_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return is_bind_address(value) ? std::string{}
+                                      : "'" + value + "' is not 0, :PORT or HOST:PORT";
+      },
+      "ADDRESS");
+}
+
+void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& target,
+                         const std::string& help) {
+  app.add_option_function<std::string>(
+         name,
+         [name, &target](const std::string& text) {
+           const auto parsed = parse_duration(text);
+           if (!parsed || parsed->count() <= 0) {
+             throw CLI::ValidationError(name, "'" + text + "' is not a positive duration (e.g. 15s)");
+           }
+           target = *parsed;
+         },
+         help)
+      ->type_name("DURATION")
+      ->default_str(format_duration(target));
+}
+
+// Cross-field rules that single-option validators cannot express.
+void validate(const OperatorConfig& config) {
+  if (config.leader_elect) {
+    if (config.lease_duration <= config.renew_deadline) {
+      throw CLI::ValidationError("--lease-duration", "must be greater than --renew-deadline");
+    }
+    if (config.renew_deadline.count() * 10 <= config.retry_period.count() * 12) {
+      throw CLI::ValidationError("--renew-deadline", "must be greater than 1.2 x --retry-period");
+    }
+  }
+  if (config.metrics_cert_file.empty() != config.metrics_key_file.empty()) {
+    throw CLI::ValidationError("--metrics-cert-file",
+                               "--metrics-cert-file and --metrics-key-file go together");
+  }
+  if (!config.metrics_cert_file.empty() && !config.metrics_secure) {
+    throw CLI::ValidationError("--metrics-cert-file", "needs --metrics-secure");
+  }
+}
+
+void add_run_options(CLI::App& run, OperatorConfig& config) {
+  run.add_option_function<std::string>(
+         "--namespace",
+         [&config](const std::string& list) { config.namespaces = split_namespaces(list); },
+         "Namespace to watch, or a comma-separated list; empty watches all namespaces")
+      ->envname("NAMESPACE");
+  run.add_option("--pod-annotation", config.pod_annotation,
+                 "Pod annotation that must be \"true\" for a pod to get a headless Service")
+      ->envname("POD_ANNOTATION")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& key) -> std::string {
+            return is_qualified_name(key) ? std::string{}
+                                          : "'" + key + "' is not a valid annotation key";
+          },
+          "KEY"));
+  run.add_option("--pod-selector", config.pod_selector,
+                 "Label selector that limits the watched pods (applied by the API server)")
+      ->envname("POD_SELECTOR");
+  run.add_option("--context", config.context,
+                 "Kubeconfig context to use; when set, the kubeconfig is used, not in-cluster")
+      ->envname("KUBERNETES_CONTEXT");
+  run.add_option("--kubeconfig", config.kubeconfig,
+                 "Kubeconfig file (default: $KUBECONFIG, in-cluster, then ~/.kube/config)");
+  run.add_option("--kube-api-qps", config.kube_api_qps, "Sustained API requests per second")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  run.add_option("--kube-api-burst", config.kube_api_burst, "API request burst above the QPS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  run.add_option("--workers", config.workers, "Reconciles that may run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  run.add_flag("--publish-not-ready{true}", config.publish_not_ready,
+               "Publish pod addresses before the pod is Ready (=false: follow the Ready condition)")
+      ->capture_default_str();
+  run.add_flag("--legacy-endpoints{true}", config.legacy_endpoints,
+               "Also write core/v1 Endpoints (labelled to skip mirroring) for old DNS servers")
+      ->capture_default_str();
+  run.add_flag("--adopt-legacy{true}", config.adopt_legacy,
+               "Adopt headless Services made by the original Go operator")
+      ->capture_default_str();
+  run.add_flag("--leader-elect{true}", config.leader_elect,
+               "Elect a leader with a Lease so that only one replica writes")
+      ->capture_default_str();
+  run.add_option("--leader-election-id", config.leader_election_id, "Name of the Lease")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            return is_dns1123_subdomain(name) ? std::string{}
+                                              : "'" + name + "' is not a valid object name";
+          },
+          "NAME"));
+  run.add_option("--leader-election-namespace", config.leader_election_namespace,
+                 "Namespace of the Lease (default: the pod's own namespace)")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            return is_dns1123_label(name) ? std::string{}
+                                          : "'" + name + "' is not a valid namespace name";
+          },
+          "NAMESPACE"));
+  add_duration_option(run, "--lease-duration", config.lease_duration,
+                      "How long a standby waits after the last renewal before taking the lease");
+  add_duration_option(run, "--renew-deadline", config.renew_deadline,
+                      "How long the leader keeps trying to renew before it stops writing");
+  add_duration_option(run, "--retry-period", config.retry_period,
+                      "How often candidates and the leader try the lease");
+  add_duration_option(run, "--graceful-shutdown-timeout", config.graceful_shutdown_timeout,
+                      "How long in-flight reconciles may take on shutdown");
+  run.add_option("--metrics-bind-address", config.metrics_bind_address,
+                 "Address of the /metrics listener; 0 turns it off")
+      ->capture_default_str()
+      ->check(bind_address_validator());
+  run.add_option("--health-probe-bind-address", config.health_probe_bind_address,
+                 "Address of the /healthz and /readyz listener; 0 turns it off")
+      ->capture_default_str()
+      ->check(bind_address_validator());
+  run.add_flag("--metrics-secure{true}", config.metrics_secure,
+               "Serve /metrics over TLS, authenticated and authorised by the API server")
+      ->capture_default_str();
+  run.add_option("--metrics-cert-file", config.metrics_cert_file,
+                 "TLS certificate for /metrics (default: a self-signed one made at start)")
+      ->check(CLI::ExistingFile);
+  run.add_option("--metrics-key-file", config.metrics_key_file, "TLS key for /metrics")
+      ->check(CLI::ExistingFile);
+  run.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  run.add_option("--log-format", config.log_format, "text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+// The first line of a CLI11 message is the one that names the flag; the rest is advice.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+CommandLineResult parse_command_line(const std::vector<std::string>& args, std::ostream& out,
+                                     std::ostream& err) {
+  ParsedCommandLine parsed;
+  CLI::App app{"Gives every annotated pod a headless Service and EndpointSlices, so that the "
+               "pod's hostname resolves in cluster DNS.",
+               build_info::kProgramName};
+  app.require_subcommand(0, 1);
+  CLI::App* run = app.add_subcommand("run", "Run the operator (the default command)");
+  CLI::App* version = app.add_subcommand("version", "Print the version and exit");
+  add_run_options(*run, parsed.config);
+
+  // `run` is the default command: flags without a command belong to it.
+  std::vector<std::string> argv = args;
+  const bool names_command = !argv.empty() && (argv.front() == "run" || argv.front() == "version");
+  const bool asks_top_level_help = !argv.empty() && (argv.front() == "-h" || argv.front() == "--help");
+  if (!names_command && !asks_top_level_help) argv.insert(argv.begin(), "run");
+
+  try {
+    std::vector<std::string> reversed(argv.rbegin(), argv.rend());
+    app.parse(reversed);
+    if (version->parsed()) {
+      parsed.command = Command::kVersion;
+    } else {
+      validate(parsed.config);
+    }
+  } catch (const CLI::CallForHelp&) {
+    out << (run->parsed() ? run->help() : app.help());
+    return {std::nullopt, CommandLineExit{0}};
+  } catch (const CLI::CallForAllHelp&) {
+    out << app.help("", CLI::AppFormatMode::All);
+    return {std::nullopt, CommandLineExit{0}};
+  } catch (const CLI::ParseError& error) {
+    err << "error: " << first_line(error.what()) << "\n";
+    return {std::nullopt, CommandLineExit{2}};
+  }
+  return {parsed, std::nullopt};
+}
+
+}  // namespace hso::config
