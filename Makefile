@@ -1,0 +1,49 @@
+# The project's commands. `make test` is what CI runs.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all build test unit demo bench cluster-up cluster-down deps tools format format-check clean
+
+all: build
+
+deps:
+	hack/install-deps.sh
+
+tools: deps
+	hack/build-tools.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_BUILD_TESTS=OFF
+	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator
+	@echo "built $(BUILD_DIR)/k8s-pod-headless-service-operator"
+
+# Every tier: unit (ASan+UBSan), then integration and e2e against a private local control plane.
+test:
+	hack/run-tests.sh
+
+# Only the unit tier; needs no cluster.
+unit: deps
+	cmake -S . -B build-asan -G Ninja -DHSO_SANITIZE=ON
+	ninja -C build-asan -j $(JOBS) hso_unit_tests
+	ctest --test-dir build-asan -L '^unit$$' -j $(JOBS) --output-on-failure
+
+demo:
+	hack/demo.sh
+
+bench:
+	hack/bench.sh
+
+cluster-up: tools
+	hack/local-cluster.sh up
+
+cluster-down:
+	hack/local-cluster.sh down
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	hack/check-format.sh
+
+clean:
+	rm -rf build build-asan

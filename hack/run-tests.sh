@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, build with ASan+UBSan, run the unit tier, then bring up a
+# private local control plane and run the integration and end-to-end tiers against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
+jobs=${HSO_JOBS:-$(nproc)}
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "dependencies"
+hack/install-deps.sh
+hack/build-tools.sh >/dev/null
+
+step "format"
+hack/check-format.sh
+
+step "build (ASan+UBSan) in $build_dir"
+cmake -S . -B "$build_dir" -G Ninja -DHSO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$build_dir" -j "$jobs"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+step "unit tests"
+ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure
+
+step "local control plane"
+cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
+export LOCAL_CLUSTER_DIR="$cluster_dir"
+cleanup() {
+  local code=$?
+  if ((code != 0)); then
+    echo "run-tests: failed; component logs are in $cluster_dir (kept)" >&2
+    hack/local-cluster.sh down >&2 || true
+  else
+    hack/local-cluster.sh down >&2 || true
+    rm -rf "$cluster_dir"
+  fi
+  exit "$code"
+}
+trap cleanup EXIT
+eval "$(hack/local-cluster.sh up)"
+
+step "integration and end-to-end tests"
+ctest --test-dir "$build_dir" -L '^(integration|e2e)$' --output-on-failure
