@@ -108,7 +108,7 @@ mod_time() { # dir module
 go_build() { # dir ldflags out pkg...
   local dir=$1 ldflags=$2 out=$3
   shift 3
-  log "  go build -o ${out#"${bin_dir}"/} $*"
+  log "  go build -o ${out} $*"
   (cd "${tools_dir}/${dir}" && "${go_bin}" build -trimpath -ldflags="-s -w ${ldflags}" -o "${out}" "$@")
 }
 

@@ -1,0 +1,669 @@
+#!/usr/bin/env bash
+# A real, local Kubernetes control plane on 127.0.0.1 for tests, the demo and
+# benchmarks: etcd, kube-apiserver (TLS, RBAC), kube-controller-manager,
+# kube-scheduler, kwok (simulated nodes that run pods and give them IPs) and
+# CoreDNS serving cluster.local from the cluster.
+#
+# Usage: hack/local-cluster.sh up|down|status|env
+#
+#   up      start everything (building the tools first if needed), wait until
+#           every component is healthy, then print three lines to eval:
+#             export KUBECONFIG=...  export PATH=...  export CLUSTER_DNS=127.0.0.1:<port>
+#           A running healthy cluster is reused; stale state is cleaned first.
+#   down    stop what `up` started (by recorded pid) and remove the state folder.
+#   status  report each component; exit 1 if any is unhealthy or stopped.
+#   env     print the three export lines of the running cluster again.
+#
+# Environment:
+#   LOCAL_CLUSTER_DIR     state folder (default <repo>/.local-cluster)
+#   LOCAL_CLUSTER_NODES   number of kwok nodes (default 3)
+#   LOCAL_CLUSTER_TIMEOUT seconds to wait for each component (default 120)
+#
+# Every component listens on 127.0.0.1 only, on ports chosen free at start, so
+# two clusters (two state folders) can run side by side. Progress goes to stderr.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+state_dir=$(realpath -m "${LOCAL_CLUSTER_DIR:-${repo_root}/.local-cluster}")
+node_count="${LOCAL_CLUSTER_NODES:-3}"
+wait_timeout="${LOCAL_CLUSTER_TIMEOUT:-120}"
+
+readonly cluster_domain=cluster.local
+readonly service_cidr=10.96.0.0/16
+readonly kubernetes_service_ip=10.96.0.1
+readonly pod_cidr=10.244.0.0/16
+readonly fake_node_ip=10.255.0.1
+# Start order; `down` stops in reverse.
+readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok coredns)
+
+log() { printf 'local-cluster: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Process bookkeeping. Each started program has <state>/pids/<name> holding
+# "<pid> <start time in clock ticks> <executable path>", so that `down` only
+# ever signals the very process `up` started, even if the pid was reused.
+
+proc_start_time() { # pid -> field 22 of /proc/<pid>/stat
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # The command name (field 2) may contain spaces; cut after its closing paren.
+  stat=${stat##*) }
+  # Now field 3 is the first word; start time is field 22, i.e. word 20.
+  awk '{print $20}' <<<"${stat}"
+}
+
+# Prints the pid recorded for a component if that process is still alive and
+# still the program we started; fails otherwise.
+live_pid() { # name
+  local file="${state_dir}/pids/$1" pid start exe now_start now_exe
+  [[ -f "${file}" ]] || return 1
+  read -r pid start exe <"${file}" || return 1
+  [[ "${pid}" =~ ^[0-9]+$ ]] || return 1
+  now_start=$(proc_start_time "${pid}") || return 1
+  [[ "${now_start}" == "${start}" ]] || return 1
+  now_exe=$(readlink "/proc/${pid}/exe" 2>/dev/null) || return 1
+  # A rebuilt binary shows as "<path> (deleted)"; it is still ours.
+  [[ "${now_exe}" == "${exe}" || "${now_exe}" == "${exe} (deleted)" ]] || return 1
+  printf '%s\n' "${pid}"
+}
+
+# Starts a program in its own session, stdout/stderr to <state>/logs/<name>.log,
+# and records its pid. The caller's descriptors (a pipe of `$(...)`, locks)
+# are not inherited.
+spawn() { # name binary args...
+  local name=$1 bin=$2 pid start deadline
+  shift 2
+  log "starting ${name}"
+  setsid "${bin}" "$@" </dev/null >"${state_dir}/logs/${name}.log" 2>&1 9>&- &
+  pid=$!
+  # setsid execs the program in place (we are not a process group leader);
+  # wait until the exec happened so we record the right executable.
+  deadline=$((SECONDS + 10))
+  until [[ "$(readlink "/proc/${pid}/exe" 2>/dev/null)" == "${bin}" ]]; do
+    if ! kill -0 "${pid}" 2>/dev/null; then
+      tail -n 20 "${state_dir}/logs/${name}.log" >&2 || true
+      die "${name} exited at once; log: ${state_dir}/logs/${name}.log"
+    fi
+    ((SECONDS < deadline)) || die "${name} (pid ${pid}) did not start"
+    sleep 0.05
+  done
+  start=$(proc_start_time "${pid}")
+  printf '%s %s %s\n' "${pid}" "${start}" "${bin}" >"${state_dir}/pids/${name}"
+}
+
+stop_component() { # name
+  local name=$1 pid deadline
+  if pid=$(live_pid "${name}"); then
+    log "stopping ${name} (pid ${pid})"
+    kill -TERM "${pid}" 2>/dev/null || true
+    deadline=$((SECONDS + 15))
+    while kill -0 "${pid}" 2>/dev/null && ((SECONDS < deadline)); do
+      sleep 0.1
+    done
+    if kill -0 "${pid}" 2>/dev/null; then
+      log "${name} did not stop in 15s; killing"
+      kill -KILL "${pid}" 2>/dev/null || true
+    fi
+  fi
+  rm -f "${state_dir}/pids/${name}"
+}
+
+# ---------------------------------------------------------------------------
+# Waiting: poll a condition until it holds or a deadline passes.
+
+wait_for() { # description timeout-seconds command...
+  local what=$1 timeout=$2 deadline
+  shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for ${what}"
+      return 1
+    fi
+    sleep 0.2
+  done
+  log "${what}: ok"
+}
+
+# ---------------------------------------------------------------------------
+# Health checks (each succeeds only if the component answers as expected).
+
+load_ports() {
+  [[ -f "${state_dir}/ports" ]] || return 1
+  # shellcheck source=/dev/null
+  source "${state_dir}/ports"
+}
+
+https_ok() { # url [curl args...] -> body must be "ok"
+  local url=$1 body
+  shift
+  body=$(curl --silent --show-error --fail --max-time 3 --cacert "${state_dir}/pki/ca.crt" "$@" "${url}") || return 1
+  [[ "${body}" == ok ]]
+}
+
+check_etcd() {
+  local body
+  body=$(curl --silent --fail --max-time 3 "http://127.0.0.1:${ETCD_PORT}/health") || return 1
+  [[ "${body}" == *'"health":"true"'* ]]
+}
+check_kube-apiserver() {
+  https_ok "https://127.0.0.1:${APISERVER_PORT}/readyz" \
+    --cert "${state_dir}/pki/admin.crt" --key "${state_dir}/pki/admin.key"
+}
+# kcm and the scheduler serve with a self-signed certificate made at start-up.
+check_kube-controller-manager() { https_ok "https://127.0.0.1:${KCM_PORT}/healthz" --insecure; }
+check_kube-scheduler() { https_ok "https://127.0.0.1:${SCHEDULER_PORT}/healthz" --insecure; }
+check_kwok() {
+  local body ready
+  body=$(curl --silent --fail --max-time 3 "http://127.0.0.1:${KWOK_PORT}/healthz") || return 1
+  [[ "${body}" == ok ]] || return 1
+  ready=$(kubectl_admin get nodes -l type=kwok \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}') || return 1
+  [[ "$(grep -c '^True$' <<<"${ready}")" -ge "${node_count}" ]]
+}
+check_coredns() {
+  local answer
+  answer=$(dig +short +time=2 +tries=1 @127.0.0.1 -p "${DNS_PORT}" "kubernetes.default.svc.${cluster_domain}" A) || return 1
+  [[ "${answer}" == "${kubernetes_service_ip}" ]] || return 1
+  answer=$(dig +tcp +short +time=2 +tries=1 @127.0.0.1 -p "${DNS_PORT}" "kubernetes.default.svc.${cluster_domain}" A) || return 1
+  [[ "${answer}" == "${kubernetes_service_ip}" ]]
+}
+
+check_component() { # name
+  "check_$1"
+}
+
+kubectl_admin() {
+  "${TOOLS_BIN}/kubectl" --kubeconfig "${state_dir}/kubeconfig/admin.kubeconfig" --request-timeout=10s "$@"
+}
+
+# ---------------------------------------------------------------------------
+# PKI: one CA; a serving certificate for the API server; client certificates.
+
+pki() {
+  local dir="${state_dir}/pki"
+  mkdir -p "${dir}"
+  log "making certificates"
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -keyout "${dir}/ca.key" -out "${dir}/ca.crt" -days 3650 -subj "/CN=local-cluster-ca" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+
+  issue() { # name subject extensions
+    openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+      -keyout "${dir}/$1.key" -out "${dir}/$1.csr" -subj "$2" 2>/dev/null
+    openssl x509 -req -in "${dir}/$1.csr" -CA "${dir}/ca.crt" -CAkey "${dir}/ca.key" -CAcreateserial \
+      -days 3650 -out "${dir}/$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
+    rm -f "${dir}/$1.csr"
+  }
+  local client="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  issue apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:${kubernetes_service_ip},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${cluster_domain}"
+  issue admin "/O=system:masters/CN=local-cluster-admin" "${client}"
+  issue kube-controller-manager "/CN=system:kube-controller-manager" "${client}"
+  issue kube-scheduler "/CN=system:kube-scheduler" "${client}"
+  # kwok plays every kubelet and more (node and pod status, leases, deletes).
+  issue kwok "/O=system:masters/CN=kwok" "${client}"
+  # CoreDNS gets the read-only ClusterRole created in apply_bootstrap_objects.
+  issue coredns "/CN=system:coredns" "${client}"
+  # Service-account token signing key pair.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${dir}/sa.key" 2>/dev/null
+  openssl pkey -in "${dir}/sa.key" -pubout -out "${dir}/sa.pub" 2>/dev/null
+  chmod 600 "${dir}"/*.key
+}
+
+kubeconfig() { # name
+  cat >"${state_dir}/kubeconfig/$1.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:${APISERVER_PORT}
+    certificate-authority: ${state_dir}/pki/ca.crt
+users:
+- name: $1
+  user:
+    client-certificate: ${state_dir}/pki/$1.crt
+    client-key: ${state_dir}/pki/$1.key
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: $1
+current-context: local
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# kwok behaviour: our own stages. Nodes become Ready at once (kwok renews their
+# Leases, which is the heartbeat the node lifecycle controller watches); a
+# scheduled pod becomes Running and Ready with an IP from the pod CIDR; a pod
+# marked for deletion is deleted (there is no kubelet to finish it).
+
+write_kwok_config() {
+  cat >"${state_dir}/kwok/stages.yaml" <<'EOF'
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: local-node-ready
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchExpressions:
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: NotIn
+      values: ["True"]
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      phase: Running
+      conditions:
+      {{ range NodeConditions }}
+      - type: {{ .type | Quote }}
+        status: {{ .status | Quote }}
+        reason: {{ .reason | Quote }}
+        message: {{ .message | Quote }}
+        lastHeartbeatTime: {{ $now | Quote }}
+        lastTransitionTime: {{ $now | Quote }}
+      {{ end }}
+      addresses:
+      - type: InternalIP
+        address: {{ NodeIP | Quote }}
+      - type: Hostname
+        address: {{ .metadata.name | Quote }}
+      {{ with NodePort }}
+      daemonEndpoints:
+        kubeletEndpoint:
+          Port: {{ . }}
+      {{ end }}
+      capacity:
+        cpu: "1000"
+        memory: 4Ti
+        pods: "30000"
+      allocatable:
+        cpu: "1000"
+        memory: 4Ti
+        pods: "30000"
+      nodeInfo:
+        architecture: amd64
+        operatingSystem: linux
+        kubeletVersion: {{ printf "kwok-%s" Version | Quote }}
+        kubeProxyVersion: {{ printf "kwok-%s" Version | Quote }}
+        containerRuntimeVersion: {{ printf "kwok-%s" Version | Quote }}
+        kernelVersion: {{ printf "kwok-%s" Version | Quote }}
+        osImage: kwok
+        machineID: ""
+        systemUUID: ""
+        bootID: ""
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: local-pod-running
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: DoesNotExist
+    - key: '.status.phase'
+      operator: In
+      values: ["Pending"]
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      phase: Running
+      startTime: {{ $now | Quote }}
+      conditions:
+      - type: PodScheduled
+        status: "True"
+        lastTransitionTime: {{ $now | Quote }}
+      - type: Initialized
+        status: "True"
+        lastTransitionTime: {{ $now | Quote }}
+      - type: ContainersReady
+        status: "True"
+        lastTransitionTime: {{ $now | Quote }}
+      - type: Ready
+        status: "True"
+        lastTransitionTime: {{ $now | Quote }}
+      {{ range .spec.readinessGates }}
+      - type: {{ .conditionType | Quote }}
+        status: "True"
+        lastTransitionTime: {{ $now | Quote }}
+      {{ end }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - name: {{ .name | Quote }}
+        image: {{ .image | Quote }}
+        ready: true
+        started: true
+        restartCount: 0
+        state:
+          running:
+            startedAt: {{ $now | Quote }}
+      {{ end }}
+      {{ with NodeIPsWith .spec.nodeName }}
+      hostIP: {{ index . 0 | Quote }}
+      hostIPs:
+      {{ range . }}
+      - ip: {{ . | Quote }}
+      {{ end }}
+      {{ end }}
+      {{ with PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
+      podIP: {{ index . 0 | Quote }}
+      podIPs:
+      {{ range . }}
+      - ip: {{ . | Quote }}
+      {{ end }}
+      {{ end }}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: local-pod-delete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: Exists
+  next:
+    delete: true
+EOF
+}
+
+# Objects the cluster needs beyond what the API server bootstraps: read access
+# for CoreDNS, and the simulated nodes (no taints: every node is simulated).
+apply_bootstrap_objects() {
+  local i nodes=""
+  for ((i = 0; i < node_count; i++)); do
+    nodes+="---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-${i}
+  labels:
+    type: kwok
+    kubernetes.io/hostname: kwok-node-${i}
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: \"0\"
+"
+  done
+  kubectl_admin apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:coredns
+rules:
+- apiGroups: [""]
+  resources: [endpoints, services, pods, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:coredns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:coredns
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: system:coredns
+${nodes}
+EOF
+}
+
+write_corefile() {
+  cat >"${state_dir}/coredns/Corefile" <<EOF
+.:${DNS_PORT} {
+    bind 127.0.0.1
+    errors
+    health 127.0.0.1:${DNS_HEALTH_PORT}
+    ready 127.0.0.1:${DNS_READY_PORT}
+    kubernetes ${cluster_domain} in-addr.arpa ip6.arpa {
+        kubeconfig ${state_dir}/kubeconfig/coredns.kubeconfig
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+        ttl 5
+    }
+    loadbalance
+}
+EOF
+}
+
+# ---------------------------------------------------------------------------
+
+print_env() {
+  cat "${state_dir}/env"
+}
+
+cluster_running() {
+  [[ -f "${state_dir}/env" ]] || return 1
+  load_ports || return 1
+  local c
+  for c in "${components[@]}"; do
+    live_pid "${c}" >/dev/null || return 1
+    check_component "${c}" >/dev/null 2>&1 || return 1
+  done
+}
+
+cmd_down() {
+  if [[ ! -d "${state_dir}" ]]; then
+    log "no cluster state in ${state_dir}"
+    return 0
+  fi
+  local i
+  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
+    stop_component "${components[i]}"
+  done
+  # Only remove what looks like our state folder.
+  if [[ -d "${state_dir}/pids" || -f "${state_dir}/ports" || -d "${state_dir}/logs" ]]; then
+    rm -rf "${state_dir}"
+    log "removed ${state_dir}"
+  fi
+}
+
+cmd_up() {
+  local started=${SECONDS}
+  TOOLS_BIN=$("${repo_root}/hack/build-tools.sh" | tail -n 1)
+  TOOLS_BIN=$(realpath "${TOOLS_BIN}")
+  [[ -x "${TOOLS_BIN}/kube-apiserver" ]] || die "build-tools.sh did not give a bin directory"
+
+  if cluster_running; then
+    log "cluster in ${state_dir} is already up"
+    print_env
+    return 0
+  fi
+  if [[ -e "${state_dir}" ]]; then
+    log "cleaning stale state in ${state_dir}"
+    cmd_down
+  fi
+  mkdir -p "${state_dir}"/{pids,logs,pki,kubeconfig,etcd,kwok/home,coredns,certs/kcm,certs/scheduler}
+  # If anything below fails, leave nothing running behind.
+  trap on_up_exit EXIT
+
+  local ports
+  mapfile -t ports < <("${TOOLS_BIN}/freeport" -n 9)
+  ((${#ports[@]} == 9)) || die "freeport gave ${#ports[@]} ports"
+  cat >"${state_dir}/ports" <<EOF
+ETCD_PORT=${ports[0]}
+ETCD_PEER_PORT=${ports[1]}
+APISERVER_PORT=${ports[2]}
+KCM_PORT=${ports[3]}
+SCHEDULER_PORT=${ports[4]}
+KWOK_PORT=${ports[5]}
+DNS_PORT=${ports[6]}
+DNS_HEALTH_PORT=${ports[7]}
+DNS_READY_PORT=${ports[8]}
+EOF
+  load_ports
+
+  pki
+  local k
+  for k in admin kube-controller-manager kube-scheduler kwok coredns; do
+    kubeconfig "${k}"
+  done
+
+  spawn etcd "${TOOLS_BIN}/etcd" \
+    --name=local --data-dir="${state_dir}/etcd" \
+    --listen-client-urls="http://127.0.0.1:${ETCD_PORT}" \
+    --advertise-client-urls="http://127.0.0.1:${ETCD_PORT}" \
+    --listen-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-cluster="local=http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-cluster-state=new \
+    --unsafe-no-fsync --log-level=warn
+  wait_for "etcd health" "${wait_timeout}" check_etcd
+
+  spawn kube-apiserver "${TOOLS_BIN}/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${APISERVER_PORT}" \
+    --tls-cert-file="${state_dir}/pki/apiserver.crt" --tls-private-key-file="${state_dir}/pki/apiserver.key" \
+    --client-ca-file="${state_dir}/pki/ca.crt" \
+    --authorization-mode=Node,RBAC \
+    --service-account-key-file="${state_dir}/pki/sa.pub" \
+    --service-account-signing-key-file="${state_dir}/pki/sa.key" \
+    --service-account-issuer="https://kubernetes.default.svc.${cluster_domain}" \
+    --service-cluster-ip-range="${service_cidr}" \
+    --endpoint-reconciler-type=none \
+    --allow-privileged=true \
+    --cert-dir="${state_dir}/certs"
+  wait_for "kube-apiserver /readyz" "${wait_timeout}" check_kube-apiserver
+
+  apply_bootstrap_objects
+
+  spawn kube-controller-manager "${TOOLS_BIN}/kube-controller-manager" \
+    --kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="${KCM_PORT}" --cert-dir="${state_dir}/certs/kcm" \
+    --controllers='*' \
+    --use-service-account-credentials=true \
+    --root-ca-file="${state_dir}/pki/ca.crt" \
+    --service-account-private-key-file="${state_dir}/pki/sa.key" \
+    --cluster-signing-cert-file="${state_dir}/pki/ca.crt" \
+    --cluster-signing-key-file="${state_dir}/pki/ca.key" \
+    --service-cluster-ip-range="${service_cidr}" \
+    --leader-elect=false
+
+  spawn kube-scheduler "${TOOLS_BIN}/kube-scheduler" \
+    --kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="${SCHEDULER_PORT}" --cert-dir="${state_dir}/certs/scheduler" \
+    --leader-elect=false
+
+  write_kwok_config
+  # HOME points into the state folder so a user's ~/.kwok/kwok.yaml is not read.
+  HOME="${state_dir}/kwok/home" spawn kwok "${TOOLS_BIN}/kwok" \
+    --config="${state_dir}/kwok/stages.yaml" \
+    --kubeconfig="${state_dir}/kubeconfig/kwok.kubeconfig" \
+    --manage-all-nodes=true \
+    --server-address="127.0.0.1:${KWOK_PORT}" \
+    --node-ip="${fake_node_ip}" --node-port="${KWOK_PORT}" \
+    --cidr="${pod_cidr}" \
+    --node-lease-duration-seconds=40
+
+  write_corefile
+  spawn coredns "${TOOLS_BIN}/coredns" -conf "${state_dir}/coredns/Corefile"
+
+  wait_for "kube-controller-manager /healthz" "${wait_timeout}" check_kube-controller-manager
+  wait_for "kube-scheduler /healthz" "${wait_timeout}" check_kube-scheduler
+  wait_for "kwok /healthz and ${node_count} Ready nodes" "${wait_timeout}" check_kwok
+  wait_for "CoreDNS answering kubernetes.default.svc.${cluster_domain}" "${wait_timeout}" check_coredns
+  # Pods can only be created once the namespace has its service account.
+  wait_for "service account default/default" "${wait_timeout}" kubectl_admin get serviceaccount default -n default
+
+  cat >"${state_dir}/env" <<EOF
+export KUBECONFIG=${state_dir}/kubeconfig/admin.kubeconfig
+export PATH=${TOOLS_BIN}:\$PATH
+export CLUSTER_DNS=127.0.0.1:${DNS_PORT}
+EOF
+  trap - EXIT
+  log "cluster up in $((SECONDS - started))s (state: ${state_dir})"
+  print_env
+}
+
+# On a failed `up`: stop everything but keep the logs for diagnosis.
+on_up_exit() {
+  local rc=$? i
+  log "up failed; logs are in ${state_dir}/logs"
+  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
+    stop_component "${components[i]}"
+  done
+  rm -f "${state_dir}/env"
+  exit "$((rc == 0 ? 1 : rc))"
+}
+
+cmd_status() {
+  if [[ ! -d "${state_dir}" ]] || ! load_ports; then
+    log "no cluster in ${state_dir}"
+    return 1
+  fi
+  TOOLS_BIN=$(awk '/^export PATH=/{sub(/^export PATH=/, ""); sub(/:\$PATH$/, ""); print}' "${state_dir}/env" 2>/dev/null)
+  local c pid bad=0 health
+  for c in "${components[@]}"; do
+    if pid=$(live_pid "${c}"); then
+      if check_component "${c}" >/dev/null 2>&1; then health=healthy; else
+        health=unhealthy
+        bad=1
+      fi
+      printf '%-24s pid %-8s %s\n' "${c}" "${pid}" "${health}" >&2
+    else
+      printf '%-24s %-12s %s\n' "${c}" "-" "stopped" >&2
+      bad=1
+    fi
+  done
+  if ((bad == 0)); then
+    log "all components healthy; DNS on 127.0.0.1:${DNS_PORT}, API on https://127.0.0.1:${APISERVER_PORT}"
+  fi
+  return "${bad}"
+}
+
+cmd_env() {
+  [[ -f "${state_dir}/env" ]] || die "no running cluster in ${state_dir} (run: hack/local-cluster.sh up)"
+  print_env
+}
+
+main() {
+  local cmd=${1:-}
+  case "${cmd}" in
+    up | down | status | env) ;;
+    *)
+      printf 'usage: %s up|down|status|env\n' "$0" >&2
+      exit 2
+      ;;
+  esac
+  # One command at a time per state folder (the lock lives outside it, since
+  # `down` removes it). Children never inherit fd 9.
+  local lock
+  lock="${XDG_RUNTIME_DIR:-/tmp}/local-cluster-$(printf '%s' "${state_dir}" | sha256sum | cut -c1-12).lock"
+  exec 9>"${lock}"
+  flock 9
+  "cmd_${cmd}"
+}
+
+main "$@"
