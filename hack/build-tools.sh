@@ -20,7 +20,7 @@ readonly RECIPE_VERSION=1
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools_dir="${repo_root}/hack/tools"
 
-log() { printf 'build-tools: %s\n' "$*" >&2; }
+log() { printf 'build-tools: [%4ds] %s\n' "${SECONDS}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 find_go() {
@@ -108,7 +108,7 @@ mod_time() { # dir module
 go_build() { # dir ldflags out pkg...
   local dir=$1 ldflags=$2 out=$3
   shift 3
-  log "  go build -o ${out} $*"
+  log "go build -o ${out} $*"
   (cd "${tools_dir}/${dir}" && "${go_bin}" build -trimpath -ldflags="-s -w ${ldflags}" -o "${out}" "$@")
 }
 
@@ -130,33 +130,52 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X ${pkg}.gitCommit=unknown-from-module-${k8s_version}"
   k8s_ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=${k8s_date}"
 done
-go_build kubernetes "${k8s_ldflags}" "${bin_dir}/" \
-  k8s.io/kubernetes/cmd/kube-apiserver \
-  k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler \
-  k8s.io/kubernetes/cmd/kubectl
-
-# --- etcd server and etcdctl. The main packages end in /v3, so name the outputs.
 etcd_version=$(mod_field etcd go.etcd.io/etcd/server/v3 Version)
-etcd_ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=module-${etcd_version}"
-go_build etcd "${etcd_ldflags}" "${bin_dir}/etcd" go.etcd.io/etcd/server/v3
-go_build etcd "${etcd_ldflags}" "${bin_dir}/etcdctl" go.etcd.io/etcd/etcdctl/v3
-
-# --- kwok (its version string is already the release's).
-go_build kwok "" "${bin_dir}/kwok" sigs.k8s.io/kwok/cmd/kwok
-
-# --- CoreDNS.
 coredns_version=$(mod_field coredns github.com/coredns/coredns Version)
-go_build coredns "-X github.com/coredns/coredns/coremain.GitCommit=module-${coredns_version}" \
-  "${bin_dir}/coredns" github.com/coredns/coredns
-
-# --- helm: the in-tree version is only major.minor.
 helm_version=$(mod_field helm helm.sh/helm/v3 Version)
-go_build helm "-X helm.sh/helm/v3/internal/version.version=${helm_version} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
-  "${bin_dir}/helm" helm.sh/helm/v3/cmd/helm
+kwok_version=$(mod_field kwok sigs.k8s.io/kwok Version)
 
-# --- freeport, our own helper.
-go_build freeport "" "${bin_dir}/freeport" .
+build_kubernetes() {
+  go_build kubernetes "${k8s_ldflags}" "${bin_dir}/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl
+  log "kubernetes commands done"
+}
+
+build_others() {
+  # etcd server and etcdctl: the main packages end in /v3, so name the outputs.
+  local etcd_ldflags="-X go.etcd.io/etcd/api/v3/version.GitSHA=module-${etcd_version}"
+  go_build etcd "${etcd_ldflags}" "${bin_dir}/etcd" go.etcd.io/etcd/server/v3
+  go_build etcd "${etcd_ldflags}" "${bin_dir}/etcdctl" go.etcd.io/etcd/etcdctl/v3
+  # kwok: its version string is already the release's.
+  go_build kwok "" "${bin_dir}/kwok" sigs.k8s.io/kwok/cmd/kwok
+  go_build coredns "-X github.com/coredns/coredns/coremain.GitCommit=module-${coredns_version}" \
+    "${bin_dir}/coredns" github.com/coredns/coredns
+  # helm: the in-tree version is only major.minor.
+  go_build helm "-X helm.sh/helm/v3/internal/version.version=${helm_version} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+    "${bin_dir}/helm" helm.sh/helm/v3/cmd/helm
+  go_build freeport "" "${bin_dir}/freeport" .
+  log "etcd, etcdctl, kwok, coredns, helm, freeport done"
+}
+
+# The Go build of one module keeps two cores busy only about half of the time
+# (long single-package compiles, links), so by default the Kubernetes build
+# and the others run side by side. BUILD_TOOLS_PARALLEL=0 builds one by one.
+if [[ "${BUILD_TOOLS_PARALLEL:-1}" == 1 ]]; then
+  build_kubernetes &
+  k8s_pid=$!
+  build_others &
+  others_pid=$!
+  failed=0
+  wait "${k8s_pid}" || failed=1
+  wait "${others_pid}" || failed=1
+  ((failed == 0)) || die "a build failed (see above); nothing is marked complete"
+else
+  build_kubernetes
+  build_others
+fi
 
 for b in "${binaries[@]}"; do
   [[ -x "${bin_dir}/${b}" ]] || die "missing ${b} after build"
@@ -166,7 +185,7 @@ done
   printf 'go %s\n' "${go_version}"
   printf 'k8s.io/kubernetes %s\n' "${k8s_version}"
   printf 'go.etcd.io/etcd/server/v3 %s\n' "${etcd_version}"
-  printf 'sigs.k8s.io/kwok %s\n' "$(mod_field kwok sigs.k8s.io/kwok Version)"
+  printf 'sigs.k8s.io/kwok %s\n' "${kwok_version}"
   printf 'github.com/coredns/coredns %s\n' "${coredns_version}"
   printf 'helm.sh/helm/v3 %s\n' "${helm_version}"
 } >"${bin_dir}/VERSIONS"

@@ -18,6 +18,7 @@
 #   LOCAL_CLUSTER_DIR     state folder (default <repo>/.local-cluster)
 #   LOCAL_CLUSTER_NODES   number of kwok nodes (default 3)
 #   LOCAL_CLUSTER_TIMEOUT seconds to wait for each component (default 120)
+#   LOCAL_CLUSTER_KEEP_LOGS=1  `down` keeps <state>/logs (for diagnosing failures)
 #
 # Every component listens on 127.0.0.1 only, on ports chosen free at start, so
 # two clusters (two state folders) can run side by side. Progress goes to stderr.
@@ -33,10 +34,10 @@ readonly service_cidr=10.96.0.0/16
 readonly kubernetes_service_ip=10.96.0.1
 readonly pod_cidr=10.244.0.0/16
 readonly fake_node_ip=10.255.0.1
-# Start order; `down` stops in reverse.
+# Start order.
 readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok coredns)
 
-log() { printf 'local-cluster: %s\n' "$*" >&2; }
+log() { printf 'local-cluster: [%3ds] %s\n' "${SECONDS}" "$*" >&2; }
 die() {
   log "error: $*"
   exit 1
@@ -95,21 +96,45 @@ spawn() { # name binary args...
   printf '%s %s %s\n' "${pid}" "${start}" "${bin}" >"${state_dir}/pids/${name}"
 }
 
-stop_component() { # name
-  local name=$1 pid deadline
-  if pid=$(live_pid "${name}"); then
-    log "stopping ${name} (pid ${pid})"
-    kill -TERM "${pid}" 2>/dev/null || true
-    deadline=$((SECONDS + 15))
-    while kill -0 "${pid}" 2>/dev/null && ((SECONDS < deadline)); do
+# True while the process runs (a zombie waiting to be reaped counts as gone).
+running() { # pid
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ "${stat:0:1}" != Z ]]
+}
+
+# Stops the given components together: SIGTERM, up to 15 s grace, SIGKILL.
+stop_components() { # name...
+  local name pid deadline
+  local -a pids=()
+  for name in "$@"; do
+    if pid=$(live_pid "${name}"); then
+      log "stopping ${name} (pid ${pid})"
+      kill -TERM "${pid}" 2>/dev/null || true
+      pids+=("${pid}")
+    fi
+  done
+  deadline=$((SECONDS + 15))
+  for pid in "${pids[@]}"; do
+    while running "${pid}" && ((SECONDS < deadline)); do
       sleep 0.1
     done
-    if kill -0 "${pid}" 2>/dev/null; then
-      log "${name} did not stop in 15s; killing"
+    if running "${pid}"; then
+      log "pid ${pid} did not stop in 15s; killing it"
       kill -KILL "${pid}" 2>/dev/null || true
     fi
-  fi
-  rm -f "${state_dir}/pids/${name}"
+  done
+  for name in "$@"; do
+    rm -f "${state_dir}/pids/${name}"
+  done
+}
+
+# Clients first, then the API server, then etcd.
+stop_all() {
+  stop_components coredns kwok kube-scheduler kube-controller-manager
+  stop_components kube-apiserver
+  stop_components etcd
 }
 
 # ---------------------------------------------------------------------------
@@ -207,6 +232,8 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:${kubernetes_service_ip},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${cluster_domain}"
   issue admin "/O=system:masters/CN=local-cluster-admin" "${client}"
+  # The API server's identity towards aggregated API servers (request headers).
+  issue front-proxy-client "/CN=front-proxy-client" "${client}"
   issue kube-controller-manager "/CN=system:kube-controller-manager" "${client}"
   issue kube-scheduler "/CN=system:kube-scheduler" "${client}"
   # kwok plays every kubelet and more (node and pod status, leases, deletes).
@@ -475,14 +502,16 @@ cmd_down() {
     log "no cluster state in ${state_dir}"
     return 0
   fi
-  local i
-  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
-    stop_component "${components[i]}"
-  done
+  stop_all
   # Only remove what looks like our state folder.
-  if [[ -d "${state_dir}/pids" || -f "${state_dir}/ports" || -d "${state_dir}/logs" ]]; then
-    rm -rf "${state_dir}"
-    log "removed ${state_dir}"
+  if [[ -d "${state_dir}/pids" || -f "${state_dir}/ports" || -d "${state_dir}/logs" || -z "$(ls -A "${state_dir}")" ]]; then
+    if [[ "${LOCAL_CLUSTER_KEEP_LOGS:-0}" == 1 && -d "${state_dir}/logs" ]]; then
+      find "${state_dir}" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
+      log "removed ${state_dir} except its logs/"
+    else
+      rm -rf "${state_dir}"
+      log "removed ${state_dir}"
+    fi
   fi
 }
 
@@ -501,7 +530,11 @@ cmd_up() {
     log "cleaning stale state in ${state_dir}"
     cmd_down
   fi
+  if [[ -d "${state_dir}" ]] && [[ -n "$(ls -A "${state_dir}")" ]]; then
+    die "${state_dir} is not empty and is not a local-cluster state folder; refusing to use it"
+  fi
   mkdir -p "${state_dir}"/{pids,logs,pki,kubeconfig,etcd,kwok/home,coredns,certs/kcm,certs/scheduler}
+  chmod 700 "${state_dir}/etcd" "${state_dir}/pki"
   # If anything below fails, leave nothing running behind.
   trap on_up_exit EXIT
 
@@ -520,6 +553,7 @@ DNS_HEALTH_PORT=${ports[7]}
 DNS_READY_PORT=${ports[8]}
 EOF
   load_ports
+  printf '%s\n' "${TOOLS_BIN}" >"${state_dir}/tools-bin"
 
   pki
   local k
@@ -538,6 +572,9 @@ EOF
     --unsafe-no-fsync --log-level=warn
   wait_for "etcd health" "${wait_timeout}" check_etcd
 
+  # The API server advertises 127.0.0.1, which Endpoints and EndpointSlices
+  # reject (loopback), so it does not publish endpoints for Service
+  # "kubernetes" (--endpoint-reconciler-type=none); its ClusterIP still resolves.
   spawn kube-apiserver "${TOOLS_BIN}/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${APISERVER_PORT}" \
@@ -548,6 +585,13 @@ EOF
     --service-account-signing-key-file="${state_dir}/pki/sa.key" \
     --service-account-issuer="https://kubernetes.default.svc.${cluster_domain}" \
     --service-cluster-ip-range="${service_cidr}" \
+    --requestheader-client-ca-file="${state_dir}/pki/ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${state_dir}/pki/front-proxy-client.crt" \
+    --proxy-client-key-file="${state_dir}/pki/front-proxy-client.key" \
     --endpoint-reconciler-type=none \
     --allow-privileged=true \
     --cert-dir="${state_dir}/certs"
@@ -609,11 +653,9 @@ EOF
 
 # On a failed `up`: stop everything but keep the logs for diagnosis.
 on_up_exit() {
-  local rc=$? i
+  local rc=$?
   log "up failed; logs are in ${state_dir}/logs"
-  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
-    stop_component "${components[i]}"
-  done
+  stop_all
   rm -f "${state_dir}/env"
   exit "$((rc == 0 ? 1 : rc))"
 }
@@ -623,7 +665,7 @@ cmd_status() {
     log "no cluster in ${state_dir}"
     return 1
   fi
-  TOOLS_BIN=$(awk '/^export PATH=/{sub(/^export PATH=/, ""); sub(/:\$PATH$/, ""); print}' "${state_dir}/env" 2>/dev/null)
+  TOOLS_BIN=$(cat "${state_dir}/tools-bin" 2>/dev/null || true)
   local c pid bad=0 health
   for c in "${components[@]}"; do
     if pid=$(live_pid "${c}"); then
