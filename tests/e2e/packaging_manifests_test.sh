@@ -152,10 +152,32 @@ case_6() {
   pkg_check_operator_args "${file}"
 }
 
+# Case 7: the README's helm install line, for real (a release and namespace of this test's own),
+# then helm uninstall removes every object it made, cluster-scoped ones included.
+case_7() {
+  local release="hso-inst-${suffix}" target="e2e-pkginst-${suffix}"
+  printf '%s\n' "${target}" >>"${E2E_STATE}/namespaces"
+  helm install "${release}" "${PKG_CHART}" \
+    --namespace "${target}" --create-namespace \
+    --set image.repository=example-org/k8s-pod-headless-service-operator >"${E2E_STATE}/install.out" 2>&1 \
+    || fail "helm install: $(cat "${E2E_STATE}/install.out")"
+  grep -q 'annotate pod' "${E2E_STATE}/install.out" || fail "NOTES.txt does not tell how to annotate a pod: $(cat "${E2E_STATE}/install.out")"
+  pkg_track "clusterrole/${release}-k8s-pod-headless-service-operator"
+  pkg_track "clusterrolebinding/${release}-k8s-pod-headless-service-operator"
+  pkg_wait_rollout "${target}" "${release}-k8s-pod-headless-service-operator" 2
+  assert_eq "example-org/k8s-pod-headless-service-operator:0.1.0" \
+    "$(k -n "${target}" get deployment "${release}-k8s-pod-headless-service-operator" -o 'jsonpath={.spec.template.spec.containers[0].image}')" "image"
+  helm uninstall "${release}" --namespace "${target}" >/dev/null || fail "helm uninstall failed"
+  local left
+  left=$(k get clusterroles,clusterrolebindings -l "app.kubernetes.io/instance=${release}" -o name)
+  [[ -z "${left}" ]] || fail "helm uninstall left cluster-scoped objects: ${left}"
+}
+
 run_case 1 "manifests/: README lines pass a server dry run" case_1
 run_case 2 "manifests/namespaced/: applies into one namespace, confined rights, spread replicas" case_2
 run_case 3 "helm lint --strict" case_3
 run_case 4 "chart, default values: server dry run and a real rollout" case_4
 run_case 5 "chart, non-default values: server dry run incl. ServiceMonitor and PrometheusRule" case_5
 run_case 6 "chart, smallest values: server dry run" case_6
+run_case 7 "helm install as in the README, then helm uninstall" case_7
 e2e_finish

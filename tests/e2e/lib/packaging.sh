@@ -258,3 +258,135 @@ pkg_install_monitoring_crds() {
       k get crd "${crd}" -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}'
   done
 }
+
+# ---------------------------------------------------------------------------
+# The operator with a ServiceAccount's token instead of the admin kubeconfig.
+
+# pkg_install_rbac OPERATOR_NAMESPACE SUFFIX FILE: applies manifests/rbac.yaml through a
+# kustomize overlay that moves it into OPERATOR_NAMESPACE (the ClusterRoleBinding's subject too)
+# and appends -SUFFIX to every name, so runs never share cluster-scoped objects. Writes the
+# applied objects to FILE and records the cluster-scoped ones for deletion.
+pkg_install_rbac() {
+  local namespace=$1 suffix=$2 file=$3 overlay object
+  overlay=$(mktemp -d "${E2E_STATE}/overlay.XXXXXX")
+  cp "${PKG_MANIFESTS}/rbac.yaml" "${overlay}/rbac.yaml"
+  cat >"${overlay}/kustomization.yaml" <<KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [rbac.yaml]
+namespace: ${namespace}
+nameSuffix: "-${suffix}"
+KUSTOMIZATION
+  k kustomize "${overlay}" >"${file}"
+  for object in $(pkg_objects "${file}" | awk -F / '$1 == "ClusterRole" || $1 == "ClusterRoleBinding" { print tolower($1) "/" $3 }'); do
+    pkg_track "${object}"
+  done
+  k apply -f "${file}" >/dev/null
+}
+
+# pkg_token_kubeconfig SERVICE_ACCOUNT NAMESPACE FILE: a kubeconfig holding only a token minted
+# for the ServiceAccount with the TokenRequest API, and the cluster's CA and address.
+pkg_token_kubeconfig() {
+  local sa=$1 namespace=$2 file=$3 token server ca
+  token=$(k -n "${namespace}" create token "${sa}" --duration=1h) || fail "cannot mint a token for ${namespace}/${sa}"
+  server=$(k config view --raw --minify -o 'jsonpath={.clusters[0].cluster.server}')
+  ca=$(k config view --raw --minify --flatten -o 'jsonpath={.clusters[0].cluster.certificate-authority-data}')
+  [[ -n "${server}" && -n "${ca}" ]] || fail "cannot read the API server's address and CA from ${KUBECONFIG}"
+  : >"${file}"
+  chmod 600 "${file}"
+  cat >"${file}" <<KUBECONFIG_FILE
+apiVersion: v1
+kind: Config
+clusters:
+  - name: cluster
+    cluster:
+      server: ${server}
+      certificate-authority-data: ${ca}
+users:
+  - name: ${sa}
+    user:
+      token: ${token}
+contexts:
+  - name: ${sa}
+    context:
+      cluster: cluster
+      user: ${sa}
+current-context: ${sa}
+KUBECONFIG_FILE
+}
+
+# pkg_start_operator NAME KUBECONFIG_FILE [FLAGS...]: starts the binary in the background with
+# that kubeconfig, free loopback metrics/probe ports, --namespace $ns and FLAGS; does not wait for
+# readiness. Uses lib/common.sh's operator folder layout, so its cleanup, metric() and
+# stop_operator work on it.
+pkg_start_operator() {
+  local name=$1 kubeconfig=$2 dir ports
+  shift 2
+  dir=$(operator_dir "${name}")
+  if operator_alive "${name}"; then fail "operator ${name} is already running"; fi
+  rm -f "${dir}/pid" "${dir}/rc"
+  mkdir -p "${dir}"
+  mapfile -t ports < <(freeport -n 2 -proto tcp)
+  ((${#ports[@]} == 2)) || fail "freeport gave no ports"
+  local args=(run --kubeconfig "${kubeconfig}"
+    --metrics-bind-address "127.0.0.1:${ports[0]}"
+    --health-probe-bind-address "127.0.0.1:${ports[1]}"
+    --log-level "${E2E_OPERATOR_LOG_LEVEL:-debug}"
+    --namespace "${ns}" "$@")
+  printf '%s\n' "${ports[0]}" >"${dir}/metrics_port"
+  printf '%s\n' "${ports[1]}" >"${dir}/probe_port"
+  printf '%s\n' "${args[*]}" >"${dir}/cmdline"
+  printf '=== %s start: %s %s\n' "$(date -u +%FT%TZ)" "${HSO_OPERATOR_BINARY}" "${args[*]}" >>"${dir}/log"
+  say "starting operator ${name}: ${args[*]}"
+  (
+    trap - EXIT
+    set +e
+    "${HSO_OPERATOR_BINARY}" "${args[@]}" </dev/null >>"${dir}/log" 2>&1 &
+    pid=$!
+    printf '%s\n' "${pid}" >"${dir}/pid.tmp"
+    mv "${dir}/pid.tmp" "${dir}/pid"
+    wait "${pid}"
+    printf '%s\n' "$?" >"${dir}/rc"
+  ) </dev/null >/dev/null 2>&1 &
+  local deadline=$((SECONDS + 10))
+  until [[ -f "${dir}/pid" ]]; do
+    ((SECONDS < deadline)) || fail "operator ${name} did not start"
+    sleep 0.05
+  done
+}
+
+# readyz_code NAME: the HTTP status of the operator's /readyz ("000" when it does not answer).
+readyz_code() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+    "http://127.0.0.1:$(cat "$(operator_dir "$1")/probe_port")/readyz" 2>/dev/null || true
+}
+# is_ready NAME: predicate, /readyz answers 200 and the operator is running.
+is_ready() {
+  operator_alive "$1" || {
+    echo "operator $1 exited: $(tail -n 5 "$(operator_log "$1")")"
+    return 1
+  }
+  [[ "$(readyz_code "$1")" == 200 ]]
+}
+
+# forbidden_lines NAME: log lines of the operator that report a 403 / Forbidden.
+forbidden_lines() { grep -Ei 'forbidden|\b403\b' "$(operator_log "$1")" || true; }
+
+# metric_403_samples NAME: /metrics samples with code="403" and a non-zero value.
+metric_403_samples() {
+  metrics_text "$1" | awk '/^#/ { next } $1 ~ /code="403"/ && $NF + 0 > 0 { print }'
+}
+
+# pkg_wait_ready NAME [TIMEOUT]: waits for /readyz 200; fails at once if the operator exits.
+pkg_wait_ready() {
+  local name=$1 deadline=$((SECONDS + ${2:-90}))
+  until [[ "$(readyz_code "${name}")" == 200 ]]; do
+    if ! operator_alive "${name}"; then
+      tail -n 20 "$(operator_log "${name}")" >&2
+      fail "operator ${name} exited before it was ready"
+    fi
+    ((SECONDS < deadline)) || fail "operator ${name} did not answer 200 on /readyz within ${2:-90}s"
+    sleep 0.3
+  done
+  say "operator ${name} ready"
+}
