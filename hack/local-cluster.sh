@@ -220,29 +220,45 @@ pki() {
   issue() { # name subject extensions
     openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
       -keyout "${dir}/$1.key" -out "${dir}/$1.csr" -subj "$2" 2>/dev/null
-    openssl x509 -req -in "${dir}/$1.csr" -CA "${dir}/ca.crt" -CAkey "${dir}/ca.key" -CAcreateserial \
+    openssl x509 -req -in "${dir}/$1.csr" -CA "${dir}/ca.crt" -CAkey "${dir}/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
       -days 3650 -out "${dir}/$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
     rm -f "${dir}/$1.csr"
   }
   local client="basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
+  # Independent key pairs: make them in parallel.
+  local -a jobs=()
   issue apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:${kubernetes_service_ip},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${cluster_domain}"
-  issue admin "/O=system:masters/CN=local-cluster-admin" "${client}"
+subjectAltName=IP:127.0.0.1,IP:${kubernetes_service_ip},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${cluster_domain}" &
+  jobs+=($!)
+  issue admin "/O=system:masters/CN=local-cluster-admin" "${client}" &
+  jobs+=($!)
   # The API server's identity towards aggregated API servers (request headers).
-  issue front-proxy-client "/CN=front-proxy-client" "${client}"
-  issue kube-controller-manager "/CN=system:kube-controller-manager" "${client}"
-  issue kube-scheduler "/CN=system:kube-scheduler" "${client}"
+  issue front-proxy-client "/CN=front-proxy-client" "${client}" &
+  jobs+=($!)
+  issue kube-controller-manager "/CN=system:kube-controller-manager" "${client}" &
+  jobs+=($!)
+  issue kube-scheduler "/CN=system:kube-scheduler" "${client}" &
+  jobs+=($!)
   # kwok plays every kubelet and more (node and pod status, leases, deletes).
-  issue kwok "/O=system:masters/CN=kwok" "${client}"
+  issue kwok "/O=system:masters/CN=kwok" "${client}" &
+  jobs+=($!)
   # CoreDNS gets the read-only ClusterRole created in apply_bootstrap_objects.
-  issue coredns "/CN=system:coredns" "${client}"
+  issue coredns "/CN=system:coredns" "${client}" &
+  jobs+=($!)
   # Service-account token signing key pair.
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${dir}/sa.key" 2>/dev/null
-  openssl pkey -in "${dir}/sa.key" -pubout -out "${dir}/sa.pub" 2>/dev/null
+  {
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${dir}/sa.key" 2>/dev/null
+    openssl pkey -in "${dir}/sa.key" -pubout -out "${dir}/sa.pub" 2>/dev/null
+  } &
+  jobs+=($!)
+  local job
+  for job in "${jobs[@]}"; do
+    wait "${job}" || die "making certificates failed"
+  done
   chmod 600 "${dir}"/*.key
 }
 
@@ -537,6 +553,8 @@ cmd_up() {
   chmod 700 "${state_dir}/etcd" "${state_dir}/pki"
   # If anything below fails, leave nothing running behind.
   trap on_up_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 
   local ports
   mapfile -t ports < <("${TOOLS_BIN}/freeport" -n 9)
@@ -646,7 +664,7 @@ export KUBECONFIG=${state_dir}/kubeconfig/admin.kubeconfig
 export PATH=${TOOLS_BIN}:\$PATH
 export CLUSTER_DNS=127.0.0.1:${DNS_PORT}
 EOF
-  trap - EXIT
+  trap - EXIT INT TERM
   log "cluster up in $((SECONDS - started))s (state: ${state_dir})"
   print_env
 }
