@@ -32,8 +32,8 @@ export LOCAL_CLUSTER_DIR="$cluster_dir"
 cleanup() {
   local code=$?
   if ((code != 0)); then
-    echo "run-tests: failed; component logs are in $cluster_dir (kept)" >&2
-    hack/local-cluster.sh down >&2 || true
+    echo "run-tests: failed; component logs are kept in $cluster_dir/logs" >&2
+    LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
   else
     hack/local-cluster.sh down >&2 || true
     rm -rf "$cluster_dir"
