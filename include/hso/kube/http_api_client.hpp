@@ -1,0 +1,97 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hso/kube/api_client.hpp"
+#include "hso/kube/backoff.hpp"
+#include "hso/kube/client_config.hpp"
+#include "hso/kube/connection_pool.hpp"
+#include "hso/kube/credentials.hpp"
+#include "hso/kube/rate_limiter.hpp"
+#include "hso/kube/warning_logger.hpp"
+#include "hso/util/clock.hpp"
+
+namespace hso::kube {
+
+std::string default_user_agent();  // k8s-pod-headless-service-operator/<version>
+
+struct ClientOptions {
+  double qps = 20.0;  // <= 0: no client-side limit
+  int burst = 30;
+  std::chrono::milliseconds timeout{30'000};  // connect, and each read and write of a request
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Retries of 429 (any request) and of 5xx and transport failures (requests safe to repeat).
+  int max_retries = 5;
+  BackoffPolicy retry_backoff{std::chrono::milliseconds(200), std::chrono::milliseconds(5'000), 2.0,
+                              0.5, std::chrono::milliseconds(60'000)};
+  std::chrono::seconds max_retry_after{60};  // longer Retry-After values are cut to this
+  std::size_t max_idle_connections = 8;
+  std::chrono::milliseconds token_reread_period{std::chrono::minutes(1)};
+  std::shared_ptr<RequestObserver> observer;  // may be null
+  std::string user_agent = default_user_agent();
+  const Clock* clock = &SystemClock::instance();
+};
+
+// An HTTP answer, before it is judged.
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;  // only those the client looks at
+};
+
+// The ApiClient over HTTP/1.1 (cpp-httplib + OpenSSL). Thread-safe: requests run concurrently
+// over a pool of keep-alive connections; each watch gets a connection of its own.
+class HttpApiClient final : public ApiClient {
+ public:
+  HttpApiClient(ClientConfig config, ClientOptions options);
+  ~HttpApiClient() override;
+
+  nlohmann::json get(const std::string& path) override;
+  ListPage list(const std::string& collection_path, const ListOptions& options) override;
+  void watch(const std::string& collection_path, const WatchOptions& options,
+             const WatchEventHandler& on_event, std::stop_token stop) override;
+  nlohmann::json create(const std::string& collection_path, const nlohmann::json& body) override;
+  nlohmann::json update(const std::string& path, const nlohmann::json& body) override;
+  nlohmann::json patch(const std::string& path, PatchType type, const nlohmann::json& body,
+                       const PatchOptions& options = {}) override;
+  void remove(const std::string& path, const DeleteOptions& options = {}) override;
+
+  // A client for the same server that shares no rate limit, connection or credential cache with
+  // this one (the lease elector's).
+  std::unique_ptr<HttpApiClient> make_independent(const ClientOptions& options) const;
+
+  const ClientConfig& config() const { return config_; }
+  const ClientOptions& options() const { return options_; }
+
+  struct Request {
+    std::string method;  // GET, POST, PUT, PATCH, DELETE
+    std::string path;    // with query, without the server's path prefix
+    std::string body;
+    std::string content_type;
+    std::string verb;  // for the observer
+    bool repeatable = true;
+  };
+  // Sends with rate limiting, authentication and retries; returns the final answer whatever its
+  // status. Throws TransportError when no answer could be had.
+  HttpResponse send(const Request& request);
+
+ private:
+  nlohmann::json send_for_json(const Request& request);
+  void observe(const std::string& verb, const std::string& path, int code,
+               std::chrono::steady_clock::duration latency) const;
+
+  const ClientConfig config_;
+  const ClientOptions options_;
+  std::unique_ptr<CredentialProvider> credentials_;
+  TokenBucketRateLimiter limiter_;
+  ConnectionPool pool_;
+  WarningLogger warnings_;
+};
+
+std::unique_ptr<HttpApiClient> make_api_client(const ClientConfig& config,
+                                               const ClientOptions& options = {});
+
+}  // namespace hso::kube

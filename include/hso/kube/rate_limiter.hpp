@@ -1,0 +1,41 @@
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+#include "hso/util/clock.hpp"
+
+namespace hso::kube {
+
+// Client-side request rate limit: a token bucket refilled at `qps` tokens per second and holding
+// at most `burst` tokens. A caller that finds the bucket empty reserves a future token, so
+// waiting callers are served in arrival order at exactly the configured rate.
+class TokenBucketRateLimiter {
+ public:
+  // qps <= 0 means no limit. burst < 1 is treated as 1.
+  TokenBucketRateLimiter(double qps, int burst, const Clock& clock = SystemClock::instance());
+
+  // Takes a token: returns how long the caller must wait before using it (zero if available).
+  Clock::Duration reserve();
+  // Gives back a reserved token the caller will not use.
+  void cancel_reservation();
+  // reserve() and then wait; false when `stop` was requested first (the token is given back).
+  bool acquire(std::stop_token stop = {});
+
+  double qps() const { return qps_; }
+  int burst() const { return burst_; }
+
+ private:
+  void refill(Clock::TimePoint now);
+
+  const double qps_;
+  const int burst_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::condition_variable_any stopped_;
+  double tokens_;
+  Clock::TimePoint last_refill_;
+};
+
+}  // namespace hso::kube

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hso::kube {
+
+struct X509Deleter {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct X509StoreDeleter {
+  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreDeleter>;
+
+// All of these parse from memory (no temporary files) and throw ConfigError whose message starts
+// with `what` (the file and field the bytes came from).
+std::vector<X509Ptr> parse_certificates_pem(std::string_view pem, const std::string& what);
+EvpPkeyPtr parse_private_key_pem(std::string_view pem, const std::string& what);
+// Throws when the certificate is expired or not yet valid at `now`.
+void check_certificate_validity(X509* cert, const std::string& what,
+                                std::chrono::system_clock::time_point now);
+
+// Trust anchors for verifying the API server; shared by every connection of a client.
+class CaBundle {
+ public:
+  // Empty PEM: the system's default trust store.
+  CaBundle(std::string_view pem, const std::string& what);
+  // A new reference to the store (SSL_CTX_set_cert_store takes ownership of one).
+  X509_STORE* new_reference() const;
+
+ private:
+  X509StorePtr store_;
+};
+
+// A client certificate and its private key, checked to belong together.
+class ClientIdentity {
+ public:
+  ClientIdentity(std::string_view cert_pem, std::string_view key_pem, const std::string& cert_what,
+                 const std::string& key_what,
+                 std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  X509* certificate() const { return cert_.get(); }
+  EVP_PKEY* key() const { return key_.get(); }
+  std::chrono::system_clock::time_point not_after() const { return not_after_; }
+
+ private:
+  X509Ptr cert_;
+  EvpPkeyPtr key_;
+  std::chrono::system_clock::time_point not_after_;
+};
+
+// Makes `ctx` verify the server during the handshake: chain against `ca` only (not the system
+// store unless `ca` is the system store), and the name (DNS or IP) against `expected_host`.
+void require_server_verification(SSL_CTX* ctx, const CaBundle& ca,
+                                 const std::string& expected_host);
+
+}  // namespace hso::kube

@@ -1,0 +1,364 @@
+#include "hso/kube/http_api_client.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "hso/build_info.hpp"
+#include "hso/kube/errors.hpp"
+#include "hso/kube/request_path.hpp"
+#include "hso/kube/status_error.hpp"
+#include "hso/kube/watch_decoder.hpp"
+
+namespace hso::kube {
+namespace {
+
+constexpr std::size_t kMaxErrorBodyBytes = 1u << 20;
+
+bool is_success(int status) {
+  return status >= 200 && status < 300;
+}
+
+httplib::Headers request_headers(const Credential& credential, const std::string& user_agent,
+                                 const std::string& content_type) {
+  httplib::Headers headers{{"User-Agent", user_agent}, {"Accept", "application/json"}};
+  if (!credential.bearer_token.empty()) {
+    headers.emplace("Authorization", "Bearer " + credential.bearer_token);
+  }
+  if (!content_type.empty())
+    headers.emplace("Content-Type", content_type);
+  return headers;
+}
+
+std::string header_value(const httplib::Response& response, const char* name) {
+  return response.has_header(name) ? response.get_header_value(name) : std::string();
+}
+
+void log_warnings(const httplib::Response& response, WarningLogger& warnings) {
+  const std::size_t count = response.get_header_value_count("Warning");
+  for (std::size_t i = 0; i < count; ++i) {
+    warnings.handle(response.get_header_value("Warning", i));
+  }
+}
+
+bool same_credential(const Credential& a, const Credential& b) {
+  return a.bearer_token == b.bearer_token && a.identity == b.identity;
+}
+
+const char* patch_content_type(PatchType type) {
+  switch (type) {
+    case PatchType::kMerge:
+      return "application/merge-patch+json";
+    case PatchType::kStrategicMerge:
+      return "application/strategic-merge-patch+json";
+    case PatchType::kJsonPatch:
+      return "application/json-patch+json";
+    case PatchType::kApply:
+      return "application/apply-patch+yaml";
+  }
+  return "application/merge-patch+json";
+}
+
+std::optional<WatchEvent::Type> watch_event_type(std::string_view type) {
+  if (type == "ADDED")
+    return WatchEvent::Type::kAdded;
+  if (type == "MODIFIED")
+    return WatchEvent::Type::kModified;
+  if (type == "DELETED")
+    return WatchEvent::Type::kDeleted;
+  if (type == "BOOKMARK")
+    return WatchEvent::Type::kBookmark;
+  return std::nullopt;
+}
+
+nlohmann::json parse_body(const std::string& body, const std::string& what) {
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded())
+    throw TransportError(what + ": the answer is not valid JSON");
+  return parsed;
+}
+
+}  // namespace
+
+std::string default_user_agent() {
+  return std::string(build_info::kProgramName) + "/" + build_info::kVersion;
+}
+
+HttpApiClient::HttpApiClient(ClientConfig config, ClientOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      credentials_(make_credential_provider(
+          config_, CredentialOptions{options_.clock, options_.token_reread_period})),
+      limiter_(options_.qps, options_.burst, *options_.clock),
+      pool_(config_, ConnectionSettings{options_.connect_timeout, options_.timeout,
+                                        options_.max_idle_connections}) {}
+
+HttpApiClient::~HttpApiClient() = default;
+
+std::unique_ptr<HttpApiClient> HttpApiClient::make_independent(const ClientOptions& options) const {
+  return std::make_unique<HttpApiClient>(config_, options);
+}
+
+void HttpApiClient::observe(const std::string& verb, const std::string& path, int code,
+                            std::chrono::steady_clock::duration latency) const {
+  if (!options_.observer)
+    return;
+  try {
+    options_.observer->on_request(verb, resource_of_path(path), code,
+                                  std::chrono::duration<double>(latency));
+  } catch (const std::exception& e) {
+    spdlog::debug("request observer failed: {}", e.what());
+  }
+}
+
+HttpResponse HttpApiClient::send(const Request& request) {
+  Backoff backoff(options_.retry_backoff, *options_.clock);
+  const std::string what = request.method + " " + request.path;
+  bool reauthenticated = false;
+  for (int attempt = 0;; ++attempt) {
+    limiter_.acquire();
+    Credential credential = credentials_->current();
+    ConnectionPool::Connection connection = pool_.checkout(credential.identity);
+
+    httplib::Request http_request;
+    http_request.method = request.method;
+    http_request.path = config_.path_prefix + request.path;
+    http_request.headers = request_headers(credential, options_.user_agent, request.content_type);
+    http_request.body = request.body;
+
+    const auto started = std::chrono::steady_clock::now();
+    httplib::Result result = connection->send(http_request);
+    const auto latency = std::chrono::steady_clock::now() - started;
+
+    if (!result) {
+      observe(request.verb, request.path, 0, latency);
+      const std::string error = httplib::to_string(result.error());
+      if (request.repeatable && attempt < options_.max_retries) {
+        const auto delay = backoff.next();
+        spdlog::debug("{}: {}; retrying in {} ms", what, error,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+        std::this_thread::sleep_for(delay);
+        continue;
+      }
+      throw TransportError(what + ": " + error);
+    }
+    pool_.checkin(std::move(connection), credential.identity);
+    observe(request.verb, request.path, result->status, latency);
+    log_warnings(*result, warnings_);
+
+    HttpResponse response;
+    response.status = result->status;
+    response.body = std::move(result->body);
+    if (result->has_header("Retry-After")) {
+      response.headers.emplace("Retry-After", result->get_header_value("Retry-After"));
+    }
+
+    if (response.status == 401 && !reauthenticated) {
+      reauthenticated = true;
+      credentials_->on_unauthorized();
+      if (!same_credential(credential, credentials_->current())) {
+        --attempt;  // a fresh credential is not a retry
+        continue;
+      }
+    }
+    const auto retry_after = parse_retry_after(header_value(*result, "Retry-After"));
+    const bool throttled = response.status == 429;
+    const bool server_failed = response.status >= 500;
+    const bool retry = (throttled || (server_failed && (request.repeatable || retry_after))) &&
+                       attempt < options_.max_retries;
+    if (retry) {
+      Clock::Duration delay = backoff.next();
+      if (retry_after) {
+        delay = std::min<Clock::Duration>(*retry_after, options_.max_retry_after);
+      }
+      spdlog::debug("{}: HTTP {}; retrying in {} ms", what, response.status,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+      std::this_thread::sleep_for(delay);
+      continue;
+    }
+    return response;
+  }
+}
+
+nlohmann::json HttpApiClient::send_for_json(const Request& request) {
+  HttpResponse response = send(request);
+  if (!is_success(response.status)) {
+    auto retry_after = response.headers.find("Retry-After");
+    throw api_error_from_response(
+        response.status, response.body,
+        retry_after == response.headers.end() ? std::string_view() : retry_after->second);
+  }
+  if (response.body.empty())
+    return nlohmann::json::object();
+  return parse_body(response.body, request.method + " " + request.path);
+}
+
+nlohmann::json HttpApiClient::get(const std::string& path) {
+  return send_for_json(Request{"GET", path, {}, {}, "get", true});
+}
+
+ListPage HttpApiClient::list(const std::string& collection_path, const ListOptions& options) {
+  const std::string path =
+      with_query(collection_path,
+                 {{"labelSelector", options.label_selector},
+                  {"fieldSelector", options.field_selector},
+                  {"limit", options.limit > 0 ? std::to_string(options.limit) : std::string()},
+                  {"continue", options.continue_token},
+                  {"resourceVersion", options.resource_version}});
+  nlohmann::json body = send_for_json(Request{"GET", path, {}, {}, "list", true});
+  ListPage page;
+  if (auto items = body.find("items"); items != body.end() && items->is_array()) {
+    page.items = std::move(*items);
+  }
+  if (auto metadata = body.find("metadata"); metadata != body.end() && metadata->is_object()) {
+    page.resource_version = metadata->value("resourceVersion", "");
+    page.continue_token = metadata->value("continue", "");
+  }
+  return page;
+}
+
+nlohmann::json HttpApiClient::create(const std::string& collection_path,
+                                     const nlohmann::json& body) {
+  return send_for_json(
+      Request{"POST", collection_path, body.dump(), "application/json", "create", false});
+}
+
+nlohmann::json HttpApiClient::update(const std::string& path, const nlohmann::json& body) {
+  return send_for_json(Request{"PUT", path, body.dump(), "application/json", "update", true});
+}
+
+nlohmann::json HttpApiClient::patch(const std::string& path, PatchType type,
+                                    const nlohmann::json& body, const PatchOptions& options) {
+  if (type == PatchType::kApply && options.field_manager.empty()) {
+    throw std::invalid_argument("server-side apply needs a field manager");
+  }
+  const std::string full_path =
+      with_query(path, {{"fieldManager", options.field_manager},
+                        {"force", type == PatchType::kApply && options.force ? "true" : ""}});
+  return send_for_json(Request{"PATCH", full_path, body.dump(), patch_content_type(type), "patch",
+                               type != PatchType::kJsonPatch});
+}
+
+void HttpApiClient::remove(const std::string& path, const DeleteOptions& options) {
+  nlohmann::json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
+  if (!options.precondition_uid.empty())
+    body["preconditions"]["uid"] = options.precondition_uid;
+  if (!options.precondition_resource_version.empty()) {
+    body["preconditions"]["resourceVersion"] = options.precondition_resource_version;
+  }
+  if (!options.propagation_policy.empty()) {
+    body["propagationPolicy"] = options.propagation_policy;
+  }
+  send_for_json(Request{"DELETE", path, body.dump(), "application/json", "delete", true});
+}
+
+void HttpApiClient::watch(const std::string& collection_path, const WatchOptions& options,
+                          const WatchEventHandler& on_event, std::stop_token stop) {
+  if (!limiter_.acquire(stop))
+    return;
+  const auto server_timeout = std::max(options.timeout, std::chrono::seconds(0));
+  const std::string path = with_query(
+      collection_path,
+      {{"watch", "true"},
+       {"labelSelector", options.label_selector},
+       {"fieldSelector", options.field_selector},
+       {"resourceVersion", options.resource_version},
+       {"allowWatchBookmarks", options.allow_bookmarks ? "true" : ""},
+       {"timeoutSeconds",
+        server_timeout.count() > 0 ? std::to_string(server_timeout.count()) : std::string()}});
+  const std::string what = "watch " + path;
+  const Credential credential = credentials_->current();
+  // No read may block longer than the server's own deadline plus a margin: a silent, dead
+  // connection then ends instead of hanging.
+  const auto read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      (server_timeout.count() > 0 ? server_timeout : std::chrono::seconds(600)) +
+      std::chrono::seconds(30));
+  ConnectionPool::Connection connection = pool_.make_dedicated(credential.identity, read_timeout);
+  httplib::ClientImpl* raw_connection = connection.get();
+
+  std::atomic<bool> cancelled{false};
+  // Shutting the socket down makes a blocked read return at once.
+  std::stop_callback on_stop(stop, [&] {
+    cancelled = true;
+    raw_connection->stop();
+  });
+  if (cancelled)
+    return;
+
+  int status = 0;
+  std::string retry_after;
+  std::string error_body;
+  bool handler_stopped = false;
+  std::exception_ptr failure;
+  WatchStreamDecoder decoder;
+  const auto started = std::chrono::steady_clock::now();
+
+  auto on_response = [&](const httplib::Response& response) {
+    status = response.status;
+    retry_after = header_value(response, "Retry-After");
+    observe("watch", collection_path, status, std::chrono::steady_clock::now() - started);
+    log_warnings(response, warnings_);
+    return !cancelled.load();
+  };
+  auto on_bytes = [&](const char* data, std::size_t size) {
+    if (cancelled)
+      return false;
+    if (status != 200) {
+      if (error_body.size() < kMaxErrorBodyBytes)
+        error_body.append(data, size);
+      return true;
+    }
+    try {
+      const bool more = decoder.feed({data, size}, [&](RawWatchEvent&& raw) {
+        if (raw.type == "ERROR")
+          throw api_error_from_status(raw.object, 500);
+        const auto type = watch_event_type(raw.type);
+        if (!type) {
+          spdlog::debug("{}: ignoring event of type {}", what, raw.type);
+          return true;
+        }
+        if (!on_event(WatchEvent{*type, std::move(raw.object)})) {
+          handler_stopped = true;
+          return false;
+        }
+        return !cancelled.load();
+      });
+      return more;
+    } catch (const WatchDecodeError& e) {
+      failure = std::make_exception_ptr(TransportError(what + ": " + e.what()));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return false;
+  };
+
+  httplib::Result result =
+      connection->Get(config_.path_prefix + path,
+                      request_headers(credential, options_.user_agent, {}), on_response, on_bytes);
+  if (failure)
+    std::rethrow_exception(failure);
+  if (cancelled || handler_stopped)
+    return;
+  if (!result) {
+    if (status == 0) {
+      observe("watch", collection_path, 0, std::chrono::steady_clock::now() - started);
+    }
+    throw TransportError(what + ": " + httplib::to_string(result.error()));
+  }
+  if (status == 401)
+    credentials_->on_unauthorized();
+  if (status != 200)
+    throw api_error_from_response(status, error_body, retry_after);
+  if (decoder.has_partial_event())
+    throw TransportError(what + ": stream ended inside an event");
+}
+
+std::unique_ptr<HttpApiClient> make_api_client(const ClientConfig& config,
+                                               const ClientOptions& options) {
+  return std::make_unique<HttpApiClient>(config, options);
+}
+
+}  // namespace hso::kube

@@ -1,0 +1,30 @@
+#include <gtest/gtest.h>
+
+#include "hso/kube/request_path.hpp"
+
+namespace hso::kube {
+namespace {
+
+TEST(RequestPath, ResourceOfPath) {
+  EXPECT_EQ(resource_of_path("/api/v1/namespaces/ns/services/a"), "services");
+  EXPECT_EQ(resource_of_path("/api/v1/namespaces/ns/pods/p/status"), "pods");
+  EXPECT_EQ(resource_of_path("/api/v1/namespaces"), "namespaces");
+  EXPECT_EQ(resource_of_path("/api/v1/namespaces/ns"), "namespaces");
+  EXPECT_EQ(resource_of_path("/api/v1/pods?watch=true"), "pods");
+  EXPECT_EQ(resource_of_path("/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices"),
+            "endpointslices");
+  EXPECT_EQ(resource_of_path("/apis/coordination.k8s.io/v1/namespaces/ns/leases/l"), "leases");
+  EXPECT_EQ(resource_of_path("/healthz"), "");
+  EXPECT_EQ(resource_of_path(""), "");
+}
+
+TEST(RequestPath, QueryEncoding) {
+  EXPECT_EQ(encode_query_value("a=b,c!=d"), "a%3Db%2Cc%21%3Dd");
+  EXPECT_EQ(encode_query_value("x y/z~_.-"), "x%20y%2Fz~_.-");
+  EXPECT_EQ(with_query("/p", {{"a", "1"}, {"skip", ""}, {"b", "2"}}), "/p?a=1&b=2");
+  EXPECT_EQ(with_query("/p?x=1", {{"a", "1"}}), "/p?x=1&a=1");
+  EXPECT_EQ(with_query("/p", {}), "/p");
+}
+
+}  // namespace
+}  // namespace hso::kube
