@@ -97,12 +97,20 @@ pkg_check_operator_args() {
       --health-probe-bind-address=:*) args[i]="--health-probe-bind-address=127.0.0.1:0" ;;
     esac
   done
+  # The downward API's namespace variables, as the pod would have them.
+  local env=() var namespace
+  namespace=$(pkg_field "${file}" Deployment '{.metadata.namespace}')
+  for var in $(pkg_field "${file}" Deployment '{.spec.template.spec.containers[0].env[?(@.valueFrom.fieldRef.fieldPath=="metadata.namespace")].name}'); do
+    env+=("${var}=${namespace:-default}")
+  done
   rc=0
-  out=$(timeout -s TERM 10 "${HSO_OPERATOR_BINARY}" "${args[@]}" --kubeconfig="${E2E_STATE}/no-such-kubeconfig" 2>&1) || rc=$?
+  out=$(env "${env[@]}" timeout -s TERM 10 "${HSO_OPERATOR_BINARY}" "${args[@]}" \
+    --kubeconfig="${E2E_STATE}/no-such-kubeconfig" 2>&1) || rc=$?
+  # 2: a flag, value or setting the operator refuses (it exits 1 on the missing kubeconfig).
   if ((rc == 2)); then
-    fail "the operator refuses the rendered args (${args[*]}): ${out:0:600}"
+    fail "the operator refuses the rendered args (${env[*]} ${args[*]}): ${out:0:600}"
   fi
-  say "operator accepts: ${args[*]} (exit ${rc})"
+  say "operator accepts: ${env[*]} ${args[*]} (exit ${rc})"
 }
 
 # pkg_wait_rollout NAMESPACE DEPLOYMENT REPLICAS: the Deployment's pods are all Ready (kwok runs

@@ -2,6 +2,12 @@
 # Issue 6: manifests/rbac.yaml grants enough and no more. The operator runs with nothing but a
 # token minted for the ServiceAccount of rbac.yaml (TokenRequest API) against the RBAC-enforcing
 # API server, does its main work with no 403, and reports clearly when a right is missing.
+#
+# Pending (ctest only runs tests/e2e/*_test.sh): move it to tests/e2e/ once the committed operator
+# runs (`run` wired) and records Events with create/patch only. The recorder in the working tree
+# GETs an Event before creating it, which rbac.yaml (events: create, patch, as issue 6 asks) does
+# not allow: case 2 then fails on 'cannot get resource "events"'. Cases 1-4 pass with that GET
+# gone (or with get added to the events rules).
 # (Runs from tests/e2e/ or, while the operator's `run` is not wired, from tests/e2e/pending/.)
 pkg_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo "${PWD}/lib"; else echo "${PWD}/../lib"; fi)
 # shellcheck source=lib/common.sh
@@ -95,10 +101,37 @@ case_3() {
     say "metrics: ${samples:-none}; /readyz: ${code}"
   }
   wait_for "the 403 on /metrics or /readyz" 60 shows_403
+  say "/metrics: $(metric_403_samples denied | grep -i endpointslices | paste -sd ';' -); /readyz: $(readyz_code denied)"
   assert_eq 0 "$(slice_count rbac-denied)" "EndpointSlices of rbac-denied"
+}
+
+# Case 4: secure metrics with the same token: the operator asks the API server (TokenReview,
+# SubjectAccessReview, both allowed by rbac.yaml) who scrapes; a ServiceAccount bound to the
+# metrics-reader ClusterRole gets /metrics, one without it gets 403, no token gets 401.
+case_4() {
+  for name in main denied; do
+    if operator_alive "${name}"; then stop_operator_quietly "${name}" >/dev/null || true; fi
+  done
+  local scraper="scraper-${suffix}" reader="${PKG_NAME}-metrics-reader-${suffix}" token other port code
+  k -n "${opns}" create serviceaccount "${scraper}" >/dev/null
+  k create clusterrolebinding "${scraper}" --clusterrole="${reader}" --serviceaccount="${opns}:${scraper}" >/dev/null
+  pkg_track "clusterrolebinding/${scraper}"
+  pkg_start_operator secure "${token_kubeconfig}" --leader-election-namespace "${opns}" --metrics-secure
+  pkg_wait_ready secure
+  port=$(cat "$(operator_dir secure)/metrics_port")
+  token=$(k -n "${opns}" create token "${scraper}" --duration=10m)
+  other=$(k -n "${opns}" create token "${sa}" --duration=10m)
+  scrape() { curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$@" "https://127.0.0.1:${port}/metrics" || true; }
+  wait_for "/metrics answers 200 to the metrics reader" 30 equals 200 scrape -H "Authorization: Bearer ${token}"
+  assert_eq 403 "$(scrape -H "Authorization: Bearer ${other}")" "/metrics for a token without the metrics-reader role"
+  assert_eq 401 "$(scrape)" "/metrics without a token"
+  local forbidden
+  forbidden=$(forbidden_lines secure | grep -Ei 'tokenreviews|subjectaccessreviews' || true)
+  [[ -z "${forbidden}" ]] || fail "the operator may not review scrapers: ${forbidden:0:600}"
 }
 
 run_case 1 "the minted token carries exactly the ServiceAccount's rights" case_1
 run_case 2 "operator with only the ServiceAccount token: main work, no 403" case_2
 run_case 3 "endpointslices create removed: the 403 is reported by verb and resource" case_3
+run_case 4 "secure metrics: TokenReview and SubjectAccessReview with the ServiceAccount token" case_4
 e2e_finish
