@@ -130,6 +130,14 @@ case_5() {
   local out
   out=$(promtool check rules "${E2E_STATE}/rules.json" 2>&1) || fail "promtool check rules: ${out}"
   say "promtool: $(tr '\n' ' ' <<<"${out}")"
+  # Every example alert of METRICS.md is in the chart.
+  if [[ -r "${HSO_SOURCE_DIR}/METRICS.md" ]]; then
+    local alert rendered
+    rendered=$(pkg_field "${file}" PrometheusRule '{.spec.groups[*].rules[*].alert}')
+    for alert in $(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' "${HSO_SOURCE_DIR}/METRICS.md"); do
+      [[ " ${rendered} " == *" ${alert} "* ]] || fail "METRICS.md's alert ${alert} is not in the chart's PrometheusRule"
+    done
+  fi
   local args
   args=$(pkg_field "${file}" Deployment '{.spec.template.spec.containers[0].args}')
   assert_contains "${args}" "--namespace=${apps_a},${apps_b}" "rendered args"
