@@ -69,13 +69,21 @@ case_2() {
   pkg_check_operator_args "${E2E_STATE}/namespaced.yaml"
 }
 
-# Case 3: helm lint --strict with the default values and each ci/ values file.
+# Case 3: helm lint --strict with the default values and each ci/ values file; the values schema
+# refuses what the operator would.
 case_3() {
   local values out
   out=$(helm lint --strict "${PKG_CHART}" 2>&1) || fail "helm lint --strict (default values): ${out}"
   for values in "${PKG_CHART}"/ci/*-values.yaml; do
     out=$(helm lint --strict "${PKG_CHART}" -f "${values}" 2>&1) || fail "helm lint --strict -f ${values}: ${out}"
   done
+  # values.schema.json refuses a misspelt key and an out-of-range value.
+  if helm lint --strict "${PKG_CHART}" --set replicas=3 >/dev/null 2>&1; then
+    fail "helm lint accepts the unknown value key 'replicas'"
+  fi
+  if helm template t "${PKG_CHART}" --set workers=0 >/dev/null 2>&1; then
+    fail "helm template accepts workers=0"
+  fi
   say "helm lint --strict passes with default values and $(ls "${PKG_CHART}"/ci/*-values.yaml | wc -l) ci values files"
 }
 
