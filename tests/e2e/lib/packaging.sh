@@ -5,9 +5,11 @@
 # namespace) are recorded with pkg_track and deleted by the EXIT trap that pkg_init installs, in
 # front of common.sh's own cleanup (which deletes the test namespaces).
 
+# shellcheck disable=SC2034 # used by the test scripts
 PKG_CHART=${HSO_SOURCE_DIR}/helm/k8s-pod-headless-service-operator
 PKG_MANIFESTS=${HSO_SOURCE_DIR}/manifests
 # The manifests' fixed names (manifests/*.yaml).
+# shellcheck disable=SC2034 # used by the test scripts
 readonly PKG_NAME=k8s-pod-headless-service-operator
 
 # pkg_init SHORT_NAME: e2e_init plus the cluster-scoped cleanup; checks helm is on PATH.
