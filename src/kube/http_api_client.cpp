@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <csignal>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -81,6 +83,14 @@ nlohmann::json parse_body(const std::string& body, const std::string& what) {
   return parsed;
 }
 
+// TLS shutdown on a socket the peer (or a cancelled watch) already closed writes to it; that must
+// be an error return, not a process-killing SIGPIPE. OpenSSL writes with write(2), which has no
+// per-call way to suppress the signal, so it is ignored process-wide.
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
+}
+
 }  // namespace
 
 std::string default_user_agent() {
@@ -94,7 +104,9 @@ HttpApiClient::HttpApiClient(ClientConfig config, ClientOptions options)
           config_, CredentialOptions{options_.clock, options_.token_reread_period})),
       limiter_(options_.qps, options_.burst, *options_.clock),
       pool_(config_, ConnectionSettings{options_.connect_timeout, options_.timeout,
-                                        options_.max_idle_connections}) {}
+                                        options_.max_idle_connections}) {
+  ignore_sigpipe();
+}
 
 HttpApiClient::~HttpApiClient() = default;
 
