@@ -1,0 +1,51 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hso/reconciler/options.hpp"
+#include "hso/reconciler/pod_info.hpp"
+
+// The objects a pod should have, computed from the pod and the configuration alone (no I/O).
+// Bodies are ready to POST; only the fields the operator manages are set.
+namespace hso::reconciler {
+
+// The Service the dependents point at (its uid is known only once it exists).
+struct ServiceRef {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+};
+
+struct EndpointConditions {
+  bool ready = false;
+  bool serving = false;
+  bool terminating = false;
+
+  friend bool operator==(const EndpointConditions&, const EndpointConditions&) = default;
+};
+
+// EndpointSlice conventions: serving follows the pod's Ready condition, terminating follows
+// deletion, and ready is serving and not terminating unless not-ready addresses are published.
+EndpointConditions endpoint_conditions(const PodInfo& pod, bool publish_not_ready);
+
+nlohmann::json pod_owner_reference(const PodInfo& pod, bool block_owner_deletion);
+nlohmann::json service_owner_reference(const ServiceRef& service);
+
+// Headless (clusterIP None), no selector, no ports, owned by the pod.
+nlohmann::json desired_service(const PodInfo& pod, const std::string& service_name,
+                               const ReconcileOptions& options);
+
+// "<service>-ipv4" / "<service>-ipv6".
+std::string endpoint_slice_name(const std::string& service_name, AddressFamily family);
+
+// One slice per address family in the pod's IPs; none when the pod publishes no address.
+std::vector<nlohmann::json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& service,
+                                                    const ReconcileOptions& options);
+
+// core/v1 Endpoints with the pod's addresses (empty subsets when it publishes none).
+nlohmann::json desired_endpoints(const PodInfo& pod, const ServiceRef& service,
+                                 const ReconcileOptions& options);
+
+}  // namespace hso::reconciler

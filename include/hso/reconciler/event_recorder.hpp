@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "hso/kube/api_client.hpp"
+#include "hso/metrics/sinks.hpp"
+#include "hso/reconciler/pod_info.hpp"
+#include "hso/util/clock.hpp"
+
+namespace hso::reconciler {
+
+enum class EventType { kNormal, kWarning };
+
+class EventRecorder {
+ public:
+  virtual ~EventRecorder() = default;
+  // Reports something about a pod once: the same (pod uid, reason) again is dropped, so
+  // resyncs do not repeat it. Best effort: failures are logged, never thrown.
+  virtual void record(const PodInfo& pod, EventType type, std::string_view reason,
+                      std::string_view action, std::string_view note) = 0;
+};
+
+// "<pod name>.<16 hex digits of a hash of (pod uid, reason)>": the same report always gets the
+// same name, so an operator that restarts finds it already there and writes nothing.
+std::string event_name(const PodInfo& pod, std::string_view reason);
+
+// The events.k8s.io/v1 Event body.
+nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view reason,
+                          std::string_view action, std::string_view note,
+                          std::string_view reporting_instance,
+                          std::chrono::system_clock::time_point now);
+
+// Writes events.k8s.io/v1 Events into the pod's namespace.
+class ApiEventRecorder final : public EventRecorder {
+ public:
+  ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetrics& metrics, const Clock& clock,
+                   std::string reporting_instance, std::size_t max_remembered = 100'000);
+
+  void record(const PodInfo& pod, EventType type, std::string_view reason, std::string_view action,
+              std::string_view note) override;
+
+ private:
+  bool remembered(const std::string& name);
+  void remember(const std::string& name);
+
+  kube::ApiClient& api_;
+  metrics::ReconcileMetrics& metrics_;
+  const Clock& clock_;
+  std::string reporting_instance_;
+  std::size_t max_remembered_;
+  std::mutex mutex_;
+  std::unordered_set<std::string> reported_;  // namespace/event name
+};
+
+}  // namespace hso::reconciler

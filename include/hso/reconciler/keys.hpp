@@ -1,0 +1,37 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hso/reconciler/pod_info.hpp"
+
+// Work is keyed by the Service it produces: "<namespace>/<service name>".
+namespace hso::reconciler {
+
+struct ServiceKey {
+  std::string namespace_name;
+  std::string name;
+
+  std::string str() const { return namespace_name + "/" + name; }
+  friend bool operator==(const ServiceKey&, const ServiceKey&) = default;
+};
+
+std::optional<ServiceKey> parse_key(std::string_view key);
+
+// A pod maps to "<namespace>/<effective hostname>", whether or not it carries the annotation (a
+// removed annotation must still reach the reconciler). spec.hostname and the name are immutable,
+// so a pod's key never changes.
+std::string key_for_pod(const PodInfo& pod);
+
+// Service and Endpoints: their own name. EndpointSlice: its kubernetes.io/service-name label.
+// nullopt when the object carries neither.
+std::optional<std::string> key_for_service(const nlohmann::json& service);
+std::optional<std::string> key_for_endpoint_slice(const nlohmann::json& slice);
+std::optional<std::string> key_for_endpoints(const nlohmann::json& endpoints);
+
+// Index value for PodSource implementations: pods grouped by key_for_pod.
+inline constexpr std::string_view kPodsByServiceKeyIndex = "service-key";
+
+}  // namespace hso::reconciler

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hso/config/operator_config.hpp"
+
+namespace hso::reconciler {
+
+// The part of the configuration that shapes what the reconciler writes.
+struct ReconcileOptions {
+  bool publish_not_ready = true;
+  bool legacy_endpoints = false;
+  bool adopt_legacy = true;
+  // Only when the operator may delete pods (RBAC); otherwise the API server rejects the owner
+  // reference with 422.
+  bool block_owner_deletion = false;
+  // Accept DNS-1123 labels (a leading digit) as Service names and let the API server decide,
+  // for clusters with RelaxedServiceNameValidation.
+  bool relaxed_service_names = false;
+  // Empty: all namespaces. Keys outside these namespaces are ignored, so objects left in a
+  // namespace that is no longer watched are not touched.
+  std::vector<std::string> namespaces;
+
+  static ReconcileOptions from(const config::OperatorConfig& config);
+};
+
+}  // namespace hso::reconciler

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hso::reconciler {
+
+enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
+
+// What the operator keeps of a pod: only the fields it needs. The annotation is reduced to one
+// bool at projection time so the annotation map is not held in memory.
+struct PodInfo {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+  std::chrono::sys_seconds created{};
+  bool wants_service = false;  // the configured annotation is exactly "true"
+  std::string spec_hostname;   // empty when not set
+  std::string node_name;
+  PodPhase phase = PodPhase::kUnknown;
+  std::vector<std::string> pod_ips;  // status.podIPs (status.podIP when podIPs is absent)
+  bool terminating = false;          // metadata.deletionTimestamp is set
+  bool ready = false;                // the Ready condition is "True"
+
+  friend bool operator==(const PodInfo&, const PodInfo&) = default;
+};
+
+// Builds the projection from a pod as the API returns it; nullopt when a field the operator
+// relies on (namespace, name, uid, creationTimestamp) is missing or malformed.
+std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view annotation_key);
+
+// The hostname kubelet gives the pod: spec.hostname if set, else the pod name; over 63
+// characters it is cut to 63 and trailing '-' and '.' are trimmed.
+std::string effective_hostname(std::string_view pod_name, std::string_view spec_hostname);
+std::string effective_hostname(const PodInfo& pod);
+
+// A pod publishes addresses only while it has an IP and has not finished: a finished pod's IP may
+// already belong to another pod.
+bool publishes_addresses(const PodInfo& pod);
+
+// "2024-05-01T12:00:00Z" (fractional seconds and numeric offsets accepted); nullopt if malformed.
+std::optional<std::chrono::sys_seconds> parse_timestamp(std::string_view text);
+
+enum class AddressFamily { kIPv4, kIPv6 };
+AddressFamily address_family(std::string_view ip);
+
+}  // namespace hso::reconciler

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "hso/kube/api_client.hpp"
+#include "hso/metrics/sinks.hpp"
+#include "hso/reconciler/decision.hpp"
+#include "hso/reconciler/event_recorder.hpp"
+#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/options.hpp"
+#include "hso/reconciler/sources.hpp"
+#include "hso/util/clock.hpp"
+
+namespace hso::reconciler {
+
+struct ReconcileOutcome {
+  enum class Kind {
+    kDone,          // the world matches (or the key is a reported skip): forget the key
+    kRequeueAfter,  // look again after `delay` (conflict with a concurrent change, throttling)
+    kRetry,         // failed: retry with the queue's backoff
+  };
+  Kind kind = Kind::kDone;
+  std::chrono::milliseconds delay{0};
+  std::string message;
+
+  static ReconcileOutcome done() { return {}; }
+  static ReconcileOutcome requeue_after(std::chrono::milliseconds delay, std::string why) {
+    return {Kind::kRequeueAfter, delay, std::move(why)};
+  }
+  static ReconcileOutcome retry(std::string why) {
+    return {Kind::kRetry, std::chrono::milliseconds{0}, std::move(why)};
+  }
+};
+
+// Makes the Service, EndpointSlices and (optionally) Endpoints for one key match what the pods
+// ask for. Level-triggered and idempotent: a second call with nothing changed writes nothing.
+// Safe to call from several workers at once for different keys.
+class Reconciler {
+ public:
+  Reconciler(kube::ApiClient& api, PodSource& pods, OwnedObjectSource& objects,
+             EventRecorder& events, metrics::ReconcileMetrics& metrics, const Clock& clock,
+             ReconcileOptions options);
+
+  ReconcileOutcome reconcile(const std::string& key);
+
+ private:
+  ReconcileOutcome reconcile_key(const ServiceKey& key);
+  // A value when the pass ends here.
+  std::optional<ReconcileOutcome> apply_service_plan(const ServiceKey& key, ServicePlan& plan,
+                                                     std::string& service_uid);
+  void apply_dependents(const ServiceKey& key, const PodInfo* winner,
+                        const std::string& service_uid, bool service_owned, bool adopting);
+  void execute(const ServiceKey& key, const ObjectWrite& write);
+  // Deletes with a uid precondition; an object already gone is fine.
+  void remove(metrics::ObjectKind kind, const ServiceKey& key, const std::string& name,
+              const std::string& uid);
+  void report_skips(const ServiceKey& key, const std::vector<PodSkip>& skipped);
+  void track(const ServiceKey& key, const Candidates& candidates, bool managed);
+
+  kube::ApiClient& api_;
+  PodSource& pods_;
+  OwnedObjectSource& objects_;
+  EventRecorder& events_;
+  metrics::ReconcileMetrics& metrics_;
+  const Clock& clock_;
+  ReconcileOptions options_;
+
+  // What the last pass over each key found, for the pods_managed / pods_skipped gauges and so a
+  // skip is logged once rather than on every resync.
+  struct KeyState {
+    bool managed = false;
+    std::map<metrics::SkipReason, std::size_t> skipped;
+    std::set<std::string> skip_ids;  // "<pod uid>|<reason>"
+  };
+  std::mutex state_mutex_;
+  std::map<std::string, KeyState> key_states_;
+  std::size_t managed_total_ = 0;
+  std::map<metrics::SkipReason, std::size_t> skipped_totals_;
+};
+
+}  // namespace hso::reconciler

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hso/kube/api_client.hpp"
+#include "hso/reconciler/pod_info.hpp"
+
+// How the reconciler reads the world. Implementations backed by informer stores make reads free
+// and are what keeps a restart with nothing changed at zero writes; the live implementation
+// below asks the API server each time.
+namespace hso::reconciler {
+
+class PodSource {
+ public:
+  virtual ~PodSource() = default;
+  // Every known pod (annotated or not) whose key_for_pod is "<namespace>/<hostname>".
+  virtual std::vector<std::shared_ptr<const PodInfo>> pods_for(const std::string& namespace_name,
+                                                               const std::string& hostname) = 0;
+};
+
+// Objects as the API server returned them (whole objects, or at least metadata, spec and for
+// slices/Endpoints their addresses). A stale answer is fine: writes carry resourceVersion or uid
+// preconditions and are retried.
+class OwnedObjectSource {
+ public:
+  virtual ~OwnedObjectSource() = default;
+  // The Service with this name. An implementation that only caches the operator's labelled
+  // Services may return null for someone else's: before creating, the reconciler confirms an
+  // absence with a GET.
+  virtual std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
+                                                        const std::string& name) = 0;
+  // The EndpointSlices labelled kubernetes.io/service-name=<service_name> (at least the
+  // operator's own).
+  virtual std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
+      const std::string& namespace_name, const std::string& service_name) = 0;
+  // The core/v1 Endpoints with this name (at least when labelled as the operator's). When a
+  // legacy Service is adopted, the reconciler looks for unlabelled ones with a GET.
+  virtual std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
+                                                          const std::string& name) = 0;
+};
+
+// Reads straight from the API server: correct but costs requests; for tests and as a fallback.
+class LiveObjectSource final : public OwnedObjectSource {
+ public:
+  explicit LiveObjectSource(kube::ApiClient& api) : api_(api) {}
+
+  std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
+                                                const std::string& name) override;
+  std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
+      const std::string& namespace_name, const std::string& service_name) override;
+  std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
+                                                  const std::string& name) override;
+
+ private:
+  kube::ApiClient& api_;
+};
+
+// GET that answers null on 404.
+std::shared_ptr<const nlohmann::json> get_if_exists(kube::ApiClient& api, const std::string& path);
+
+}  // namespace hso::reconciler

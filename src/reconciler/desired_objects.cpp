@@ -1,0 +1,132 @@
+#include "hso/reconciler/desired_objects.hpp"
+
+#include <algorithm>
+
+#include "hso/reconciler/ownership.hpp"
+
+namespace hso::reconciler {
+namespace {
+
+using nlohmann::json;
+
+json object_metadata(const std::string& namespace_name, const std::string& name, json labels,
+                     json owner) {
+  return {{"name", name},
+          {"namespace", namespace_name},
+          {"labels", std::move(labels)},
+          {"ownerReferences", json::array({std::move(owner)})}};
+}
+
+json pod_target_ref(const PodInfo& pod) {
+  return {{"kind", "Pod"}, {"namespace", pod.namespace_name}, {"name", pod.name}, {"uid", pod.uid}};
+}
+
+const char* family_name(AddressFamily family) {
+  return family == AddressFamily::kIPv4 ? "IPv4" : "IPv6";
+}
+
+}  // namespace
+
+EndpointConditions endpoint_conditions(const PodInfo& pod, bool publish_not_ready) {
+  EndpointConditions conditions;
+  conditions.serving = pod.ready;
+  conditions.terminating = pod.terminating;
+  conditions.ready = publish_not_ready || (pod.ready && !pod.terminating);
+  return conditions;
+}
+
+json pod_owner_reference(const PodInfo& pod, bool block_owner_deletion) {
+  json owner = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"name", pod.name},
+                {"uid", pod.uid},
+                {"controller", true}};
+  if (block_owner_deletion)
+    owner["blockOwnerDeletion"] = true;
+  return owner;
+}
+
+json service_owner_reference(const ServiceRef& service) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Service"},
+          {"name", service.name},
+          {"uid", service.uid},
+          {"controller", true}};
+}
+
+json desired_service(const PodInfo& pod, const std::string& service_name,
+                     const ReconcileOptions& options) {
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", object_metadata(pod.namespace_name, service_name,
+                                   {{std::string(kManagedByLabel), std::string(kManagedByValue)}},
+                                   pod_owner_reference(pod, options.block_owner_deletion))},
+      {"spec", {{"type", "ClusterIP"}, {"clusterIP", "None"}}}};
+}
+
+std::string endpoint_slice_name(const std::string& service_name, AddressFamily family) {
+  return service_name + (family == AddressFamily::kIPv4 ? "-ipv4" : "-ipv6");
+}
+
+std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& service,
+                                          const ReconcileOptions& options) {
+  std::vector<json> slices;
+  if (!publishes_addresses(pod))
+    return slices;
+  const EndpointConditions conditions = endpoint_conditions(pod, options.publish_not_ready);
+  for (const AddressFamily family : {AddressFamily::kIPv4, AddressFamily::kIPv6}) {
+    // At most one IP per family (status.podIPs); should there be more, the first one wins.
+    const auto ip = std::find_if(pod.pod_ips.begin(), pod.pod_ips.end(),
+                                 [&](const std::string& a) { return address_family(a) == family; });
+    if (ip == pod.pod_ips.end())
+      continue;
+    json endpoint = {{"addresses", json::array({*ip})},
+                     {"conditions",
+                      {{"ready", conditions.ready},
+                       {"serving", conditions.serving},
+                       {"terminating", conditions.terminating}}},
+                     {"targetRef", pod_target_ref(pod)}};
+    if (!pod.node_name.empty())
+      endpoint["nodeName"] = pod.node_name;
+    slices.push_back(
+        {{"apiVersion", "discovery.k8s.io/v1"},
+         {"kind", "EndpointSlice"},
+         {"metadata",
+          object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
+                          {{std::string(kServiceNameLabel), service.name},
+                           {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
+                           {std::string(kHeadlessLabel), ""}},
+                          service_owner_reference(service))},
+         {"addressType", family_name(family)},
+         {"endpoints", json::array({std::move(endpoint)})},
+         {"ports", json::array()}});
+  }
+  return slices;
+}
+
+json desired_endpoints(const PodInfo& pod, const ServiceRef& service,
+                       const ReconcileOptions& options) {
+  json subsets = json::array();
+  if (publishes_addresses(pod)) {
+    json addresses = json::array();
+    for (const std::string& ip : pod.pod_ips) {
+      json address = {{"ip", ip}, {"targetRef", pod_target_ref(pod)}};
+      if (!pod.node_name.empty())
+        address["nodeName"] = pod.node_name;
+      addresses.push_back(std::move(address));
+    }
+    const bool ready = endpoint_conditions(pod, options.publish_not_ready).ready;
+    subsets.push_back({{ready ? "addresses" : "notReadyAddresses", std::move(addresses)}});
+  }
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Endpoints"},
+      {"metadata", object_metadata(service.namespace_name, service.name,
+                                   {{std::string(kManagedByLabel), std::string(kManagedByValue)},
+                                    {std::string(kSkipMirrorLabel), "true"}},
+                                   service_owner_reference(service))},
+      {"subsets", std::move(subsets)}};
+}
+
+}  // namespace hso::reconciler

@@ -1,0 +1,140 @@
+#include "hso/reconciler/event_recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
+#include "hso/reconciler/api_paths.hpp"
+#include "hso/reconciler/ownership.hpp"
+
+namespace hso::reconciler {
+namespace {
+
+constexpr std::size_t kMaxEventNameLength = 253;
+constexpr std::size_t kHashSuffixLength = 17;  // '.' and 16 hex digits
+constexpr std::size_t kMaxNoteLength = 1024;
+
+std::uint64_t fnv1a(std::string_view a, std::string_view b) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  const auto feed = [&](std::string_view text) {
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 1099511628211ULL;
+    }
+  };
+  feed(a);
+  feed(std::string_view("\0", 1));
+  feed(b);
+  return hash;
+}
+
+// MicroTime: RFC 3339 with microseconds, UTC.
+std::string micro_time(std::chrono::system_clock::time_point when) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(micros % 1'000'000));
+  return text;
+}
+
+}  // namespace
+
+std::string event_name(const PodInfo& pod, std::string_view reason) {
+  std::string_view prefix = pod.name;
+  if (prefix.size() > kMaxEventNameLength - kHashSuffixLength) {
+    prefix = prefix.substr(0, kMaxEventNameLength - kHashSuffixLength);
+  }
+  while (!prefix.empty() && (prefix.back() == '-' || prefix.back() == '.'))
+    prefix.remove_suffix(1);
+  char suffix[kHashSuffixLength + 1];
+  std::snprintf(suffix, sizeof suffix, ".%016llx",
+                static_cast<unsigned long long>(fnv1a(pod.uid, reason)));
+  return std::string(prefix) + suffix;
+}
+
+nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view reason,
+                          std::string_view action, std::string_view note,
+                          std::string_view reporting_instance,
+                          std::chrono::system_clock::time_point now) {
+  return {{"apiVersion", "events.k8s.io/v1"},
+          {"kind", "Event"},
+          {"metadata", {{"name", event_name(pod, reason)}, {"namespace", pod.namespace_name}}},
+          {"eventTime", micro_time(now)},
+          {"type", type == EventType::kNormal ? "Normal" : "Warning"},
+          {"reason", reason},
+          {"action", action},
+          {"note", note.substr(0, kMaxNoteLength)},
+          {"reportingController", kOperatorName},
+          {"reportingInstance", reporting_instance},
+          {"regarding",
+           {{"apiVersion", "v1"},
+            {"kind", "Pod"},
+            {"namespace", pod.namespace_name},
+            {"name", pod.name},
+            {"uid", pod.uid}}}};
+}
+
+ApiEventRecorder::ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetrics& metrics,
+                                   const Clock& clock, std::string reporting_instance,
+                                   std::size_t max_remembered)
+    : api_(api),
+      metrics_(metrics),
+      clock_(clock),
+      reporting_instance_(std::move(reporting_instance)),
+      max_remembered_(max_remembered) {}
+
+bool ApiEventRecorder::remembered(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return reported_.contains(name);
+}
+
+void ApiEventRecorder::remember(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  // Forgetting everything at the cap costs at most one GET per report, never a duplicate Event:
+  // the Event names are deterministic and looked up before creating.
+  if (reported_.size() >= max_remembered_)
+    reported_.clear();
+  reported_.insert(name);
+}
+
+void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
+                              std::string_view action, std::string_view note) {
+  const std::string name = event_name(pod, reason);
+  const std::string memory_key = pod.namespace_name + "/" + name;
+  if (remembered(memory_key))
+    return;
+  try {
+    try {
+      api_.get(paths::event(pod.namespace_name, name));
+      remember(memory_key);
+      return;
+    } catch (const kube::ApiError& error) {
+      if (!error.is_not_found())
+        throw;
+    }
+    api_.create(
+        paths::events(pod.namespace_name),
+        event_body(pod, type, reason, action, note, reporting_instance_, clock_.wall_now()));
+    metrics_.object_written(metrics::ObjectKind::kEvent, metrics::WriteAction::kCreate);
+    remember(memory_key);
+  } catch (const kube::ApiError& error) {
+    if (error.is_already_exists()) {
+      remember(memory_key);
+      return;
+    }
+    spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
+                 error.what());
+  } catch (const std::exception& error) {
+    spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
+                 error.what());
+  }
+}
+
+}  // namespace hso::reconciler

@@ -1,0 +1,14 @@
+#include "hso/reconciler/options.hpp"
+
+namespace hso::reconciler {
+
+ReconcileOptions ReconcileOptions::from(const config::OperatorConfig& config) {
+  ReconcileOptions options;
+  options.publish_not_ready = config.publish_not_ready;
+  options.legacy_endpoints = config.legacy_endpoints;
+  options.adopt_legacy = config.adopt_legacy;
+  options.namespaces = config.namespaces;
+  return options;
+}
+
+}  // namespace hso::reconciler

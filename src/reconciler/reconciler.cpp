@@ -1,0 +1,326 @@
+#include "hso/reconciler/reconciler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "hso/reconciler/api_paths.hpp"
+#include "hso/reconciler/object_diff.hpp"
+
+namespace hso::reconciler {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// How long to wait before looking again when the cache lags behind a change the server already
+// has (409 on a stale resourceVersion, AlreadyExists, a vanished object).
+constexpr std::chrono::milliseconds kCacheCatchUp = 1s;
+
+std::string uid_of(const json& object) {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object())
+    return {};
+  const auto uid = metadata->find("uid");
+  return uid != metadata->end() && uid->is_string() ? uid->get<std::string>() : std::string();
+}
+
+std::string collection_path(metrics::ObjectKind kind, const std::string& namespace_name) {
+  switch (kind) {
+    case metrics::ObjectKind::kService:
+      return paths::services(namespace_name);
+    case metrics::ObjectKind::kEndpointSlice:
+      return paths::endpoint_slices(namespace_name);
+    case metrics::ObjectKind::kEndpoints:
+      return paths::endpoints_collection(namespace_name);
+    case metrics::ObjectKind::kEvent:
+      return paths::events(namespace_name);
+  }
+  return {};
+}
+
+std::string object_path(metrics::ObjectKind kind, const std::string& namespace_name,
+                        const std::string& name) {
+  return collection_path(kind, namespace_name) + "/" + name;
+}
+
+const char* kind_name(metrics::ObjectKind kind) {
+  switch (kind) {
+    case metrics::ObjectKind::kService:
+      return "Service";
+    case metrics::ObjectKind::kEndpointSlice:
+      return "EndpointSlice";
+    case metrics::ObjectKind::kEndpoints:
+      return "Endpoints";
+    case metrics::ObjectKind::kEvent:
+      return "Event";
+  }
+  return "object";
+}
+
+const char* action_name(metrics::WriteAction action) {
+  switch (action) {
+    case metrics::WriteAction::kCreate:
+      return "created";
+    case metrics::WriteAction::kUpdate:
+      return "updated";
+    case metrics::WriteAction::kDelete:
+      return "deleted";
+  }
+  return "written";
+}
+
+ReconcileOutcome outcome_for(const kube::ApiError& error) {
+  if (error.is_conflict() || error.is_already_exists() || error.is_not_found()) {
+    return ReconcileOutcome::requeue_after(kCacheCatchUp, error.what());
+  }
+  if (error.is_too_many_requests()) {
+    return ReconcileOutcome::requeue_after(error.retry_after().value_or(1s), error.what());
+  }
+  return ReconcileOutcome::retry(error.what());
+}
+
+metrics::ReconcileResult result_for(const ReconcileOutcome& outcome) {
+  switch (outcome.kind) {
+    case ReconcileOutcome::Kind::kDone:
+      return metrics::ReconcileResult::kSuccess;
+    case ReconcileOutcome::Kind::kRequeueAfter:
+      return metrics::ReconcileResult::kRequeue;
+    case ReconcileOutcome::Kind::kRetry:
+      return metrics::ReconcileResult::kError;
+  }
+  return metrics::ReconcileResult::kError;
+}
+
+std::string skip_id(const PodSkip& skip) {
+  return skip.pod->uid + "|" + skip.event_reason;
+}
+
+}  // namespace
+
+Reconciler::Reconciler(kube::ApiClient& api, PodSource& pods, OwnedObjectSource& objects,
+                       EventRecorder& events, metrics::ReconcileMetrics& metrics,
+                       const Clock& clock, ReconcileOptions options)
+    : api_(api),
+      pods_(pods),
+      objects_(objects),
+      events_(events),
+      metrics_(metrics),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+ReconcileOutcome Reconciler::reconcile(const std::string& key) {
+  const auto started = clock_.now();
+  ReconcileOutcome outcome;
+  const auto parsed = parse_key(key);
+  if (!parsed) {
+    spdlog::error("reconcile: ignoring malformed key \"{}\"", key);
+  } else if (!options_.namespaces.empty() &&
+             std::find(options_.namespaces.begin(), options_.namespaces.end(),
+                       parsed->namespace_name) == options_.namespaces.end()) {
+    spdlog::debug("reconcile: {} is outside the watched namespaces", key);
+  } else {
+    try {
+      outcome = reconcile_key(*parsed);
+    } catch (const kube::ApiError& error) {
+      outcome = outcome_for(error);
+      if (error.is_forbidden()) {
+        spdlog::error("reconcile {}: forbidden, check the operator's RBAC: {}", key, error.what());
+      }
+    } catch (const std::exception& error) {
+      outcome = ReconcileOutcome::retry(error.what());
+    }
+    if (outcome.kind != ReconcileOutcome::Kind::kDone) {
+      spdlog::info("reconcile {}: will look again: {}", key, outcome.message);
+    }
+  }
+  metrics_.reconcile_finished(result_for(outcome),
+                              std::chrono::duration<double>(clock_.now() - started));
+  return outcome;
+}
+
+ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
+  const PodList pods = pods_.pods_for(key.namespace_name, key.name);
+  std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
+  const bool wanted =
+      std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
+  if (existing == nullptr && wanted && is_valid_service_name(key.name, options_)) {
+    // The cache may only hold this operator's Services: make sure nobody else has the name.
+    existing = get_if_exists(api_, paths::service(key.namespace_name, key.name));
+  }
+
+  ServicePlan plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+  std::string service_uid = plan.existing_uid;
+  const std::optional<ReconcileOutcome> early = apply_service_plan(key, plan, service_uid);
+  report_skips(key, plan.candidates.skipped);
+  if (early) {
+    track(key, plan.candidates, false);
+    return *early;
+  }
+
+  const bool service_owned = plan.candidates.winner != nullptr;
+  const bool adopting = plan.existing == ExistingService::kAdoptable;
+  apply_dependents(key, plan.candidates.winner.get(), service_uid, service_owned, adopting);
+  track(key, plan.candidates, service_owned);
+  return ReconcileOutcome::done();
+}
+
+std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey& key,
+                                                               ServicePlan& plan,
+                                                               std::string& service_uid) {
+  using Action = ServicePlan::Action;
+  const std::string path = paths::service(key.namespace_name, key.name);
+  const PodInfo* winner = plan.candidates.winner.get();
+  switch (plan.action) {
+    case Action::kNothing:
+    case Action::kLeaveForeign:
+      return std::nullopt;
+    case Action::kWaitForDeletion:
+      return ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
+    case Action::kCreate:
+      try {
+        const json created = api_.create(paths::services(key.namespace_name), plan.body);
+        service_uid = uid_of(created);
+      } catch (const kube::ApiError& error) {
+        if (!error.is_invalid())
+          throw;
+        // The API server's validation is the final word on names: a reported skip, no retry.
+        spdlog::warn("pod {}/{}: the API server rejected Service {}: {}", key.namespace_name,
+                     winner->name, key.name, error.status_message());
+        plan.candidates.skipped.push_back(
+            {plan.candidates.winner, metrics::SkipReason::kInvalidName,
+             std::string(kReasonServiceRejected),
+             "the API server rejected Service \"" + key.name + "\": " + error.status_message()});
+        plan.candidates.winner = nullptr;
+        return ReconcileOutcome::done();
+      }
+      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
+      spdlog::info("created Service {} for pod {}", key.str(), winner->name);
+      events_.record(
+          *winner, EventType::kNormal, kReasonServiceCreated, "Create",
+          "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
+      return std::nullopt;
+    case Action::kPatch:
+      api_.patch(path, kube::PatchType::kMerge, plan.body);
+      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
+      if (plan.existing == ExistingService::kAdoptable) {
+        spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
+                     winner->name);
+        events_.record(*winner, EventType::kNormal, kReasonServiceAdopted, "Adopt",
+                       "Adopted Service \"" + key.name + "\" made by the original operator");
+      } else {
+        spdlog::info("updated Service {} for pod {}", key.str(), winner->name);
+      }
+      return std::nullopt;
+    case Action::kDelete:
+    case Action::kRecreate:
+      remove(metrics::ObjectKind::kService, key, key.name, plan.existing_uid);
+      if (plan.action == Action::kRecreate) {
+        return ReconcileOutcome::requeue_after(std::chrono::milliseconds{0},
+                                               "recreating a Service that is not headless");
+      }
+      plan.candidates.winner = nullptr;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
+                                  const std::string& service_uid, bool service_owned,
+                                  bool adopting) {
+  const ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
+  std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
+  if (endpoints == nullptr && adopting) {
+    // The original operator's Endpoints are unlabelled, so a cache of labelled ones misses them.
+    endpoints = get_if_exists(api_, paths::endpoints(key.namespace_name, key.name));
+  }
+  const ServiceRef service{key.namespace_name, key.name, service_uid};
+  const bool unlabelled_endpoints_are_legacy = service_owned && options_.adopt_legacy;
+  for (const ObjectWrite& write : plan_dependents(winner, service, slices, endpoints.get(),
+                                                  unlabelled_endpoints_are_legacy, options_)) {
+    execute(key, write);
+  }
+}
+
+void Reconciler::execute(const ServiceKey& key, const ObjectWrite& write) {
+  switch (write.action) {
+    case metrics::WriteAction::kCreate:
+      api_.create(collection_path(write.kind, key.namespace_name), write.body);
+      break;
+    case metrics::WriteAction::kUpdate:
+      api_.patch(object_path(write.kind, key.namespace_name, write.name), kube::PatchType::kMerge,
+                 write.body);
+      break;
+    case metrics::WriteAction::kDelete:
+      remove(write.kind, key, write.name, write.uid);
+      return;
+  }
+  metrics_.object_written(write.kind, write.action);
+  spdlog::info("{} {} {}/{}", action_name(write.action), kind_name(write.kind), key.namespace_name,
+               write.name);
+}
+
+void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const std::string& name,
+                        const std::string& uid) {
+  kube::DeleteOptions options;
+  // Never delete a namesake created since the object was read.
+  options.precondition_uid = uid;
+  try {
+    api_.remove(object_path(kind, key.namespace_name, name), options);
+  } catch (const kube::ApiError& error) {
+    if (error.is_not_found())
+      return;
+    throw;
+  }
+  metrics_.object_written(kind, metrics::WriteAction::kDelete);
+  spdlog::info("deleted {} {}/{}", kind_name(kind), key.namespace_name, name);
+}
+
+void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>& skipped) {
+  std::set<std::string> before;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (const auto it = key_states_.find(key.str()); it != key_states_.end()) {
+      before = it->second.skip_ids;
+    }
+  }
+  for (const PodSkip& skip : skipped) {
+    if (!before.contains(skip_id(skip))) {
+      spdlog::warn("pod {}/{} skipped ({}): {}", skip.pod->namespace_name, skip.pod->name,
+                   skip.event_reason, skip.message);
+    }
+    events_.record(*skip.pod, EventType::kWarning, skip.event_reason, "Skip", skip.message);
+  }
+}
+
+void Reconciler::track(const ServiceKey& key, const Candidates& candidates, bool managed) {
+  KeyState state;
+  state.managed = managed;
+  for (const PodSkip& skip : candidates.skipped) {
+    ++state.skipped[skip.reason];
+    state.skip_ids.insert(skip_id(skip));
+  }
+  std::lock_guard lock(state_mutex_);
+  KeyState& current = key_states_[key.str()];
+  managed_total_ += (state.managed ? 1 : 0);
+  managed_total_ -= (current.managed ? 1 : 0);
+  for (const auto& [reason, count] : current.skipped)
+    skipped_totals_[reason] -= count;
+  for (const auto& [reason, count] : state.skipped)
+    skipped_totals_[reason] += count;
+  const bool reasons_changed = state.skipped != current.skipped;
+  const bool managed_changed = state.managed != current.managed;
+  if (!state.managed && state.skipped.empty()) {
+    key_states_.erase(key.str());
+  } else {
+    current = std::move(state);
+  }
+  if (managed_changed)
+    metrics_.set_pods_managed(managed_total_);
+  if (reasons_changed) {
+    for (const auto& [reason, count] : skipped_totals_)
+      metrics_.set_pods_skipped(reason, count);
+  }
+}
+
+}  // namespace hso::reconciler
