@@ -1,0 +1,252 @@
+#include "hso/informer/reflector.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <utility>
+
+#include "hso/kube/errors.hpp"
+
+namespace hso::informer {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A stream that ends this fast without a single event is a failure in disguise (a proxy
+// closing connections, say); retrying it at once would spin.
+constexpr auto kShortestHealthyWatch = 1s;
+// A continue token expiring mid-list restarts the list at once this many times before the
+// failure goes through the backoff.
+constexpr int kImmediateListRestarts = 2;
+
+metrics::WatchMetrics& noop_metrics() {
+  static metrics::WatchMetrics metrics;
+  return metrics;
+}
+
+const char* event_type_name(kube::WatchEvent::Type type) {
+  switch (type) {
+    case kube::WatchEvent::Type::kAdded:
+      return "ADDED";
+    case kube::WatchEvent::Type::kModified:
+      return "MODIFIED";
+    case kube::WatchEvent::Type::kDeleted:
+      return "DELETED";
+    case kube::WatchEvent::Type::kBookmark:
+      return "BOOKMARK";
+  }
+  return "UNKNOWN";
+}
+
+std::string resource_version_of(const nlohmann::json& object) {
+  if (!object.is_object()) {
+    return {};
+  }
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) {
+    return {};
+  }
+  const auto version = metadata->find("resourceVersion");
+  if (version == metadata->end() || !version->is_string()) {
+    return {};
+  }
+  return version->get<std::string>();
+}
+
+class ShortWatch : public std::runtime_error {
+ public:
+  ShortWatch() : std::runtime_error("watch ended at once without events") {}
+};
+
+}  // namespace
+
+Reflector::Reflector(kube::ApiClient& client, ObjectSink& sink, ReflectorOptions options,
+                     ReflectorEnvironment environment)
+    : client_(client),
+      sink_(sink),
+      options_(std::move(options)),
+      metrics_(environment.metrics != nullptr ? *environment.metrics : noop_metrics()),
+      clock_(environment.clock != nullptr ? *environment.clock : SystemClock::instance()),
+      sleeper_(environment.sleeper != nullptr ? *environment.sleeper
+                                              : InterruptibleSleeper::instance()),
+      random_(environment.random ? std::move(environment.random) : make_uniform_random()),
+      backoff_(options_.backoff, clock_, random_) {}
+
+Reflector::~Reflector() {
+  stop();
+}
+
+void Reflector::start() {
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+void Reflector::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+bool Reflector::wait_for_sync(std::stop_token stop) const {
+  std::unique_lock lock(mutex_);
+  synced_changed_.wait(lock, stop, [this] { return has_synced(); });
+  return has_synced();
+}
+
+std::string Reflector::last_resource_version() const {
+  std::lock_guard lock(mutex_);
+  return resource_version_;
+}
+
+void Reflector::set_resource_version(std::string resource_version) {
+  std::lock_guard lock(mutex_);
+  resource_version_ = std::move(resource_version);
+}
+
+void Reflector::run(std::stop_token stop) {
+  bool need_list = true;
+  int consecutive_gone = 0;
+  while (!stop.stop_requested()) {
+    try {
+      if (need_list) {
+        list_into_sink(stop);
+        if (stop.stop_requested()) {
+          break;
+        }
+        need_list = false;
+      }
+      watch_once(stop);
+      consecutive_gone = 0;
+      if (!stop.stop_requested()) {
+        metrics_.watch_restarted(options_.resource);
+      }
+    } catch (const kube::ApiError& error) {
+      if (error.is_gone()) {
+        spdlog::info("{}: resourceVersion {} is too old, relisting", options_.resource,
+                     last_resource_version());
+        need_list = true;
+        metrics_.relisted(options_.resource);
+        // A fresh list should cure a 410; one that keeps coming back is a failure like others.
+        if (++consecutive_gone > 1) {
+          back_off(stop, std::nullopt);
+        }
+        continue;
+      }
+      spdlog::warn("{}: {} failed: {} ({})", options_.resource, need_list ? "list" : "watch",
+                   error.what(), error.code());
+      back_off(stop, error.retry_after());
+    } catch (const ShortWatch& error) {
+      spdlog::debug("{}: {}", options_.resource, error.what());
+      back_off(stop, std::nullopt);
+    } catch (const std::exception& error) {
+      spdlog::warn("{}: {} failed: {}", options_.resource, need_list ? "list" : "watch",
+                   error.what());
+      back_off(stop, std::nullopt);
+    }
+  }
+}
+
+void Reflector::back_off(std::stop_token stop, std::optional<std::chrono::seconds> retry_after) {
+  sleeper_.sleep_for(backoff_.next(retry_after), stop);
+}
+
+void Reflector::list_into_sink(std::stop_token stop) {
+  for (int restart = 0;; ++restart) {
+    auto replacement = sink_.begin_replace();
+    kube::ListOptions list_options;
+    list_options.label_selector = options_.label_selector;
+    list_options.field_selector = options_.field_selector;
+    list_options.limit = options_.page_size;
+    std::string list_version;
+    std::size_t count = 0;
+    try {
+      do {
+        kube::ListPage page = client_.list(options_.collection_path, list_options);
+        for (const nlohmann::json& item : page.items) {
+          replacement->add(item);
+        }
+        count += page.items.size();
+        list_version = std::move(page.resource_version);
+        list_options.continue_token = std::move(page.continue_token);
+        if (stop.stop_requested()) {
+          return;
+        }
+      } while (!list_options.continue_token.empty());
+    } catch (const kube::ApiError& error) {
+      if (error.is_gone() && !list_options.continue_token.empty() &&
+          restart < kImmediateListRestarts) {
+        spdlog::info("{}: list continuation expired, restarting the list", options_.resource);
+        metrics_.relisted(options_.resource);
+        continue;
+      }
+      throw;
+    }
+    replacement->commit();
+    spdlog::debug("{}: listed {} objects at resourceVersion {}", options_.resource, count,
+                  list_version);
+    set_resource_version(std::move(list_version));
+    {
+      std::lock_guard lock(mutex_);
+      synced_.store(true, std::memory_order_release);
+    }
+    synced_changed_.notify_all();
+    return;
+  }
+}
+
+void Reflector::watch_once(std::stop_token stop) {
+  kube::WatchOptions watch_options;
+  watch_options.label_selector = options_.label_selector;
+  watch_options.field_selector = options_.field_selector;
+  watch_options.resource_version = last_resource_version();
+  watch_options.allow_bookmarks = true;
+  watch_options.timeout = random_watch_timeout();
+
+  const Clock::TimePoint started = clock_.now();
+  std::size_t events = 0;
+  client_.watch(
+      options_.collection_path, watch_options,
+      [&](kube::WatchEvent&& event) {
+        ++events;
+        return handle_event(event) && !stop.stop_requested();
+      },
+      stop);
+  if (events == 0 && !stop.stop_requested() && clock_.now() - started < kShortestHealthyWatch) {
+    throw ShortWatch();
+  }
+}
+
+bool Reflector::handle_event(kube::WatchEvent& event) {
+  metrics_.event_received(options_.resource, event_type_name(event.type));
+  try {
+    switch (event.type) {
+      case kube::WatchEvent::Type::kAdded:
+      case kube::WatchEvent::Type::kModified:
+        sink_.upsert(event.object);
+        break;
+      case kube::WatchEvent::Type::kDeleted:
+        sink_.remove(event.object);
+        break;
+      case kube::WatchEvent::Type::kBookmark:
+        break;
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("{}: applying a watch event failed: {}", options_.resource, error.what());
+  }
+  std::string version = resource_version_of(event.object);
+  if (!version.empty()) {
+    set_resource_version(std::move(version));
+  }
+  return true;
+}
+
+std::chrono::seconds Reflector::random_watch_timeout() {
+  const auto low = options_.min_watch_timeout.count();
+  const auto high = std::max(options_.max_watch_timeout.count(), low);
+  const double u = std::clamp(random_(), 0.0, 1.0);
+  return std::chrono::seconds(low + static_cast<std::int64_t>(std::floor(u * (high - low))));
+}
+
+}  // namespace hso::informer
