@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "hso/http/health_checks.hpp"
+#include "hso/util/clock.hpp"
+
+namespace hso::http {
+
+// readyz "informers-synced": fails until every cache has synced once.
+HealthCheck informers_synced_check(std::function<bool()> all_synced);
+
+// healthz "leader-election": fails when this replica believes it leads but its last successful
+// renew is older than `max_age` (lease duration plus a margin): the renew loop is wedged.
+// `last_renew_while_leading` returns nullopt when not leading (e.g. LeadershipGate::last_renew).
+HealthCheck lease_renew_check(
+    std::function<std::optional<Clock::TimePoint>()> last_renew_while_leading, const Clock& clock,
+    Clock::Duration max_age);
+
+// healthz "workers": fails when a worker has been on one key for longer than `bound`, far beyond
+// any reconcile's own timeouts (the queue's longest-running item).
+HealthCheck stuck_worker_check(std::function<std::chrono::duration<double>()> longest_running,
+                               std::chrono::duration<double> bound);
+
+}  // namespace hso::http

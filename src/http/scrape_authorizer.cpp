@@ -1,0 +1,129 @@
+#include "hso/http/scrape_authorizer.hpp"
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <exception>
+#include <utility>
+
+namespace hso::http {
+namespace {
+
+constexpr std::size_t kMaxCachedDecisions = 1024;
+
+std::string sha256_hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+std::string bearer_token(std::string_view header) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size()) {
+    return {};
+  }
+  // The scheme is case-insensitive (RFC 7235).
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return {};
+    }
+  }
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') {
+    token.remove_prefix(1);
+  }
+  while (!token.empty() && token.back() == ' ') {
+    token.remove_suffix(1);
+  }
+  return std::string(token);
+}
+
+}  // namespace
+
+ScrapeAuthorizer::ScrapeAuthorizer(kube::ApiClient& client, const Clock& clock,
+                                   std::chrono::seconds ttl, std::string path)
+    : client_(client), clock_(clock), ttl_(ttl), path_(std::move(path)) {}
+
+ScrapeDecision ScrapeAuthorizer::authorize(std::string_view authorization_header) {
+  const std::string token = bearer_token(authorization_header);
+  if (token.empty()) {
+    return ScrapeDecision::kUnauthenticated;
+  }
+  const std::string key = sha256_hex(token);
+  const auto now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      if (now < it->second.expires) {
+        return it->second.decision;
+      }
+      cache_.erase(it);
+    }
+  }
+  const ScrapeDecision decision = review(token);
+  if (decision != ScrapeDecision::kUnavailable) {
+    std::lock_guard lock(mutex_);
+    if (cache_.size() >= kMaxCachedDecisions) {
+      cache_.clear();  // crude but bounded: only a flood of distinct tokens gets here
+    }
+    cache_[key] = {decision, now + ttl_};
+  }
+  return decision;
+}
+
+ScrapeDecision ScrapeAuthorizer::review(const std::string& token) {
+  nlohmann::json user;
+  try {
+    const nlohmann::json token_review = client_.create(
+        "/apis/authentication.k8s.io/v1/tokenreviews", {{"apiVersion", "authentication.k8s.io/v1"},
+                                                        {"kind", "TokenReview"},
+                                                        {"spec", {{"token", token}}}});
+    const nlohmann::json status = token_review.value("status", nlohmann::json::object());
+    if (!status.value("authenticated", false)) {
+      return ScrapeDecision::kUnauthenticated;
+    }
+    user = status.value("user", nlohmann::json::object());
+  } catch (const std::exception& error) {
+    spdlog::warn("metrics authentication: TokenReview failed: {}", error.what());
+    return ScrapeDecision::kUnavailable;
+  }
+
+  nlohmann::json spec = {{"user", user.value("username", "")},
+                         {"nonResourceAttributes", {{"path", path_}, {"verb", "get"}}}};
+  if (user.contains("uid")) {
+    spec["uid"] = user["uid"];
+  }
+  if (user.contains("groups")) {
+    spec["groups"] = user["groups"];
+  }
+  if (user.contains("extra")) {
+    spec["extra"] = user["extra"];
+  }
+  try {
+    const nlohmann::json access_review =
+        client_.create("/apis/authorization.k8s.io/v1/subjectaccessreviews",
+                       {{"apiVersion", "authorization.k8s.io/v1"},
+                        {"kind", "SubjectAccessReview"},
+                        {"spec", spec}});
+    const bool allowed =
+        access_review.value("status", nlohmann::json::object()).value("allowed", false);
+    if (!allowed) {
+      spdlog::info("metrics authorization: {} may not get {}", user.value("username", "?"), path_);
+    }
+    return allowed ? ScrapeDecision::kAllowed : ScrapeDecision::kForbidden;
+  } catch (const std::exception& error) {
+    spdlog::warn("metrics authorization: SubjectAccessReview failed: {}", error.what());
+    return ScrapeDecision::kUnavailable;
+  }
+}
+
+}  // namespace hso::http

@@ -1,0 +1,55 @@
+#include "hso/http/standard_health_checks.hpp"
+
+#include <string>
+#include <utility>
+
+namespace hso::http {
+namespace {
+
+std::string format_seconds(std::chrono::duration<double> duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", duration.count());
+  return text;
+}
+
+}  // namespace
+
+HealthCheck informers_synced_check(std::function<bool()> all_synced) {
+  return [all_synced = std::move(all_synced)]() -> CheckResult {
+    if (all_synced()) {
+      return std::nullopt;
+    }
+    return "caches have not synced yet";
+  };
+}
+
+HealthCheck lease_renew_check(
+    std::function<std::optional<Clock::TimePoint>()> last_renew_while_leading, const Clock& clock,
+    Clock::Duration max_age) {
+  return [last_renew = std::move(last_renew_while_leading), &clock, max_age]() -> CheckResult {
+    const auto last = last_renew();
+    if (!last) {
+      return std::nullopt;  // standby, or not leading any more
+    }
+    const auto age = clock.now() - *last;
+    if (age <= max_age) {
+      return std::nullopt;
+    }
+    return "leading, but the lease was last renewed " + format_seconds(age) + " ago (limit " +
+           format_seconds(max_age) + ")";
+  };
+}
+
+HealthCheck stuck_worker_check(std::function<std::chrono::duration<double>()> longest_running,
+                               std::chrono::duration<double> bound) {
+  return [longest_running = std::move(longest_running), bound]() -> CheckResult {
+    const auto running = longest_running();
+    if (running <= bound) {
+      return std::nullopt;
+    }
+    return "a worker has been processing one key for " + format_seconds(running) + " (limit " +
+           format_seconds(bound) + ")";
+  };
+}
+
+}  // namespace hso::http

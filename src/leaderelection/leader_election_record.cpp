@@ -1,0 +1,63 @@
+#include "hso/leaderelection/leader_election_record.hpp"
+
+#include <ctime>
+#include <string>
+
+namespace hso::leaderelection {
+namespace {
+
+std::string string_field(const nlohmann::json& spec, const char* name) {
+  auto it = spec.find(name);
+  return it != spec.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int int_field(const nlohmann::json& spec, const char* name) {
+  auto it = spec.find(name);
+  return it != spec.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+}  // namespace
+
+LeaderElectionRecord record_from_lease(const nlohmann::json& lease) {
+  LeaderElectionRecord record;
+  auto spec = lease.find("spec");
+  if (spec == lease.end() || !spec->is_object()) {
+    return record;
+  }
+  record.holder_identity = string_field(*spec, "holderIdentity");
+  record.lease_duration_seconds = int_field(*spec, "leaseDurationSeconds");
+  record.acquire_time = string_field(*spec, "acquireTime");
+  record.renew_time = string_field(*spec, "renewTime");
+  record.lease_transitions = int_field(*spec, "leaseTransitions");
+  return record;
+}
+
+void write_record_to_lease(const LeaderElectionRecord& record, nlohmann::json& lease) {
+  nlohmann::json& spec = lease["spec"];
+  spec["holderIdentity"] = record.holder_identity;
+  spec["leaseDurationSeconds"] = record.lease_duration_seconds;
+  spec["acquireTime"] = record.acquire_time;
+  spec["renewTime"] = record.renew_time;
+  spec["leaseTransitions"] = record.lease_transitions;
+}
+
+std::string format_micro_time(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto micros = duration_cast<microseconds>(time.time_since_epoch()).count();
+  auto seconds = static_cast<std::time_t>(micros / 1'000'000);
+  auto fraction = micros % 1'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000;
+    --seconds;
+  }
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[40];
+  const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::string text(buffer, length);
+  char micro_text[16];
+  std::snprintf(micro_text, sizeof micro_text, ".%06lldZ", static_cast<long long>(fraction));
+  return text + micro_text;
+}
+
+}  // namespace hso::leaderelection
