@@ -95,7 +95,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 - apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [get, create, patch]
 {{- end -}}
 
 {{/* Fail early on values the operator would refuse. */}}

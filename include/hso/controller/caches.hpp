@@ -1,0 +1,57 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hso/informer/reflector.hpp"
+#include "hso/informer/store.hpp"
+#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/sources.hpp"
+
+namespace hso::controller {
+
+using PodStore = informer::Store<reconciler::PodInfo>;
+using ObjectStore = informer::Store<nlohmann::json>;
+
+// The caches for one scope: all namespaces (namespace_name empty) or one namespace. A store is
+// filled by exactly one reflector, because a relist replaces a store's whole content.
+struct ScopeCaches {
+  std::string namespace_name;
+  std::unique_ptr<PodStore> pods;
+  std::unique_ptr<ObjectStore> services;
+  std::unique_ptr<ObjectStore> endpoint_slices;
+  std::unique_ptr<ObjectStore> endpoints;  // null unless legacy Endpoints are written
+};
+
+// What the owned-object stores keep of an object: everything but managedFields, which the
+// reconciler never reads and which is often the largest part of an object.
+std::optional<nlohmann::json> project_owned_object(const nlohmann::json& object);
+
+// Answers the reconciler's reads from the caches of the scope that covers the namespace.
+class CacheDirectory final : public reconciler::PodSource, public reconciler::OwnedObjectSource {
+ public:
+  explicit CacheDirectory(const std::vector<std::unique_ptr<ScopeCaches>>& scopes);
+
+  std::vector<std::shared_ptr<const reconciler::PodInfo>> pods_for(
+      const std::string& namespace_name, const std::string& hostname) override;
+  std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
+                                                const std::string& name) override;
+  std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
+      const std::string& namespace_name, const std::string& service_name) override;
+  std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
+                                                  const std::string& name) override;
+
+ private:
+  const ScopeCaches* scope_for(const std::string& namespace_name) const;
+
+  const ScopeCaches* cluster_scope_ = nullptr;
+  std::map<std::string, const ScopeCaches*, std::less<>> namespace_scopes_;
+};
+
+// Index of EndpointSlices by the key of the Service they belong to.
+inline constexpr std::string_view kSlicesByServiceKeyIndex = "service-key";
+
+}  // namespace hso::controller

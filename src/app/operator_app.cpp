@@ -1,0 +1,233 @@
+#include "hso/app/operator_app.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <optional>
+
+#include "hso/app/permission_monitor.hpp"
+#include "hso/app/shutdown_latch.hpp"
+#include "hso/build_info.hpp"
+#include "hso/controller/gated_api_client.hpp"
+#include "hso/controller/headless_service_controller.hpp"
+#include "hso/http/bind_address.hpp"
+#include "hso/http/health_checks.hpp"
+#include "hso/http/http_endpoint.hpp"
+#include "hso/http/probe_routes.hpp"
+#include "hso/http/scrape_authorizer.hpp"
+#include "hso/http/standard_health_checks.hpp"
+#include "hso/http/tls_identity.hpp"
+#include "hso/kube/client_config.hpp"
+#include "hso/kube/errors.hpp"
+#include "hso/kube/http_api_client.hpp"
+#include "hso/leaderelection/leader_election_runner.hpp"
+#include "hso/leaderelection/leader_identity.hpp"
+#include "hso/leaderelection/lease_elector.hpp"
+#include "hso/metrics/operator_metrics.hpp"
+
+namespace hso::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A worker on one key for this long is stuck: every request has its own timeout far below it.
+constexpr auto kStuckWorkerBound = 10min;
+// How much later than the lease duration a leader's last renew may be before /healthz fails.
+constexpr auto kRenewHealthMargin = 5s;
+
+std::shared_ptr<kube::RequestObserver> non_owning(kube::RequestObserver& observer) {
+  return std::shared_ptr<kube::RequestObserver>(std::shared_ptr<void>{}, &observer);
+}
+
+// The listeners for /metrics and for the probes; either may be off ("0").
+class Listeners {
+ public:
+  Listeners(const config::OperatorConfig& config, metrics::MetricsRegistry& registry,
+            const http::HealthChecks& healthz, const http::HealthChecks& readyz,
+            kube::ApiClient& api) {
+    if (auto address = http::parse_bind_address(config.metrics_bind_address)) {
+      std::unique_ptr<httplib::Server> server;
+      if (config.metrics_secure) {
+        const auto identity =
+            config.metrics_cert_file.empty()
+                ? http::make_self_signed_identity(build_info::kProgramName, {"localhost"},
+                                                  {"127.0.0.1", "::1"})
+                : http::load_tls_identity(config.metrics_cert_file, config.metrics_key_file);
+        server = http::make_tls_server(identity);
+        authorizer_ = std::make_unique<http::ScrapeAuthorizer>(api, SystemClock::instance());
+      } else {
+        server = std::make_unique<httplib::Server>();
+      }
+      metrics_ = std::make_unique<http::HttpEndpoint>("metrics", std::move(server));
+      http::register_metrics_route(metrics_->server(), registry, authorizer_.get());
+      const int port = metrics_->start(*address);
+      spdlog::info("serving /metrics on port {}{}", port, config.metrics_secure ? " (TLS)" : "");
+    }
+    if (auto address = http::parse_bind_address(config.health_probe_bind_address)) {
+      probes_ = std::make_unique<http::HttpEndpoint>("probes");
+      http::register_health_routes(probes_->server(), healthz, readyz);
+      const int port = probes_->start(*address);
+      spdlog::info("serving /healthz and /readyz on port {}", port);
+    }
+  }
+
+  void stop() {
+    if (metrics_)
+      metrics_->stop();
+    if (probes_)
+      probes_->stop();
+  }
+
+ private:
+  std::unique_ptr<http::ScrapeAuthorizer> authorizer_;
+  std::unique_ptr<http::HttpEndpoint> metrics_;
+  std::unique_ptr<http::HttpEndpoint> probes_;
+};
+
+std::string lease_namespace(const config::OperatorConfig& config) {
+  if (!config.leader_election_namespace.empty())
+    return config.leader_election_namespace;
+  return leaderelection::default_lease_namespace();
+}
+
+int run(const config::OperatorConfig& config) {
+  const Clock& clock = SystemClock::instance();
+  const std::string identity = leaderelection::make_leader_identity();
+  spdlog::info("{} {} (commit {}) starting as {}", build_info::kProgramName, build_info::kVersion,
+               build_info::kGitCommit, identity);
+
+  std::optional<leaderelection::LeaseElectorConfig> lease;
+  if (config.leader_elect) {
+    lease.emplace();
+    lease->lease_namespace = lease_namespace(config);
+    if (lease->lease_namespace.empty()) {
+      spdlog::error(
+          "--leader-election-namespace is required outside a pod (or set POD_NAMESPACE, or "
+          "--leader-elect=false)");
+      return 2;
+    }
+    lease->lease_name = config.leader_election_id;
+    lease->identity = identity;
+    lease->lease_duration = config.lease_duration;
+    lease->renew_deadline = config.renew_deadline;
+    lease->retry_period = config.retry_period;
+    leaderelection::validate(*lease);
+  }
+
+  metrics::OperatorMetrics metrics(config.leader_election_id);
+  const kube::ClientConfig client_config =
+      kube::load_client_config(config.kubeconfig, config.context);
+  kube::ClientOptions options;
+  options.qps = config.kube_api_qps;
+  options.burst = config.kube_api_burst;
+  PermissionMonitor permissions(metrics.api_requests());
+  options.observer = non_owning(permissions);
+  const auto api = kube::make_api_client(client_config, options);
+
+  std::unique_ptr<kube::ApiClient> lease_client;
+  std::unique_ptr<leaderelection::LeaseElector> elector;
+  if (lease) {
+    // The lease has a connection of its own, a short timeout and no share of the work's rate
+    // limit: reconcile traffic must never cost the lease.
+    kube::ClientOptions lease_options = options;
+    lease_options.qps = 0;
+    lease_options.timeout = leaderelection::lease_request_timeout(*lease);
+    lease_options.connect_timeout = lease_options.timeout;
+    lease_options.max_retries = 0;
+    lease_client = api->make_independent(lease_options);
+    elector = std::make_unique<leaderelection::LeaseElector>(*lease_client, clock, *lease,
+                                                             metrics.leader());
+  }
+  controller::GatedApiClient writer(
+      *api, [&elector] { return elector == nullptr || elector->gate().may_write(); });
+
+  controller::HeadlessServiceController controller(
+      *api, writer, config, {metrics.reconcile(), metrics.queue(), metrics.watch()}, identity,
+      clock);
+  metrics.registry().add_collect_hook([&controller, &metrics] {
+    metrics.reconcile().set_pods_watched(controller.pods_watched());
+    controller.queue().report_gauges();
+  });
+
+  http::HealthChecks healthz("healthz");
+  http::HealthChecks readyz("readyz");
+  healthz.add("ping", [] { return http::CheckResult{}; });
+  healthz.add("workers", http::stuck_worker_check(
+                             [&controller] {
+                               return std::chrono::duration<double>(controller.longest_running());
+                             },
+                             kStuckWorkerBound));
+  if (elector) {
+    healthz.add("leader-election",
+                http::lease_renew_check([&elector] { return elector->gate().last_renew(); }, clock,
+                                        config.lease_duration + kRenewHealthMargin));
+  }
+  readyz.add("informers-synced",
+             http::informers_synced_check([&controller] { return controller.has_synced(); }));
+  readyz.add("permissions", [&permissions]() -> http::CheckResult {
+    const auto denied = permissions.denied();
+    if (denied.empty())
+      return std::nullopt;
+    std::string reason = "forbidden by RBAC:";
+    for (const auto& what : denied)
+      reason += " " + what + ";";
+    return reason;
+  });
+
+  ShutdownLatch latch;
+  SignalWatcher signals(latch);
+  Listeners listeners(config, metrics.registry(), healthz, readyz, *api);
+  controller.start();
+
+  std::unique_ptr<leaderelection::LeaderElectionRunner> runner;
+  if (elector) {
+    leaderelection::LeaderCallbacks callbacks;
+    callbacks.on_started_leading = [&controller] {
+      spdlog::info("became the leader");
+      controller.start_workers();
+    };
+    // A lost lease ends the process: its writes are already stopped by the gate, and a fresh
+    // start is the simplest way to be sure no worker acts on the old leadership.
+    callbacks.on_stopped_leading = [&latch](leaderelection::LeadershipEnd end) {
+      if (end == leaderelection::LeadershipEnd::kLost)
+        latch.trigger(1, "leadership lost");
+    };
+    runner = std::make_unique<leaderelection::LeaderElectionRunner>(*elector, clock,
+                                                                    metrics.leader(), callbacks);
+    runner->start();
+  } else {
+    controller.start_workers();
+  }
+
+  const int exit_code = latch.wait();
+  const bool was_leading = elector && elector->is_leader();
+  if (runner)
+    runner->stop();
+  controller.stop(config.graceful_shutdown_timeout);
+  if (was_leading && exit_code == 0) {
+    // Hand over at once instead of making a standby wait out the lease.
+    if (elector->release())
+      spdlog::info("lease released");
+  }
+  listeners.stop();
+  spdlog::info("stopped");
+  return exit_code;
+}
+
+}  // namespace
+
+int run_operator(const config::OperatorConfig& config) {
+  SignalWatcher::block_termination_signals();
+  try {
+    return run(config);
+  } catch (const kube::ConfigError& error) {
+    spdlog::error("cannot reach the API server: {}", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    spdlog::error("{}", error.what());
+    return 1;
+  }
+}
+
+}  // namespace hso::app

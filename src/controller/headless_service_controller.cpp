@@ -1,0 +1,278 @@
+#include "hso/controller/headless_service_controller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "hso/controller/gated_api_client.hpp"
+#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/options.hpp"
+#include "hso/reconciler/ownership.hpp"
+
+namespace hso::controller {
+namespace {
+
+std::string collection_path(std::string_view group_version_prefix,
+                            const std::string& namespace_name, std::string_view resource) {
+  std::string path(group_version_prefix);
+  if (!namespace_name.empty())
+    path += "/namespaces/" + namespace_name;
+  path += "/";
+  path += resource;
+  return path;
+}
+
+template <typename Handler>
+void on_any_change(ObjectStore& store, Handler key_of, workqueue::WorkQueue& queue) {
+  auto enqueue = [key_of, &queue](const nlohmann::json& object) {
+    if (auto key = key_of(object))
+      queue.add(*key);
+  };
+  store.on_add([enqueue](const std::string&, const ObjectStore::Ptr& added) { enqueue(*added); });
+  store.on_update([enqueue](const std::string&, const ObjectStore::Ptr&,
+                            const ObjectStore::Ptr& updated) { enqueue(*updated); });
+  store.on_delete([enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(*last); });
+}
+
+constexpr auto kResyncPeriod = std::chrono::minutes(10);
+
+}  // namespace
+
+HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
+                                                     kube::ApiClient& writer,
+                                                     const config::OperatorConfig& config,
+                                                     ControllerMetrics metrics,
+                                                     std::string instance_id, const Clock& clock)
+    : reader_(reader),
+      config_(config),
+      metrics_(metrics),
+      clock_(clock),
+      queue_(workqueue::WorkQueueOptions{}, clock, &metrics.queue) {
+  if (config.namespaces.empty()) {
+    build_scope("");
+  } else {
+    for (const auto& namespace_name : config.namespaces)
+      build_scope(namespace_name);
+  }
+  directory_ = std::make_unique<CacheDirectory>(scopes_);
+  events_ = std::make_unique<reconciler::ApiEventRecorder>(writer, metrics.reconcile, clock,
+                                                           std::move(instance_id));
+  reconciler_ = std::make_unique<reconciler::Reconciler>(
+      writer, *directory_, *directory_, *events_, metrics.reconcile, clock,
+      reconciler::ReconcileOptions::from(config));
+}
+
+HeadlessServiceController::~HeadlessServiceController() {
+  stop(std::chrono::milliseconds{0});
+}
+
+void HeadlessServiceController::build_scope(const std::string& namespace_name) {
+  auto scope = std::make_unique<ScopeCaches>();
+  scope->namespace_name = namespace_name;
+  const std::string annotation = config_.pod_annotation;
+  scope->pods = std::make_unique<PodStore>("pods", [annotation](const nlohmann::json& pod) {
+    return reconciler::project_pod(pod, annotation);
+  });
+  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
+                         [](const reconciler::PodInfo& pod) {
+                           return std::vector<std::string>{reconciler::key_for_pod(pod)};
+                         });
+  scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
+  scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
+  scope->endpoint_slices->add_index(
+      std::string(kSlicesByServiceKeyIndex), [](const nlohmann::json& slice) {
+        auto key = reconciler::key_for_endpoint_slice(slice);
+        return key ? std::vector<std::string>{*key} : std::vector<std::string>{};
+      });
+  if (config_.legacy_endpoints) {
+    scope->endpoints = std::make_unique<ObjectStore>("endpoints", project_owned_object);
+  }
+  connect_handlers(*scope);
+
+  auto add_reflector = [&](informer::ObjectSink& sink, std::string resource, std::string path,
+                           std::string_view label_selector) {
+    informer::ReflectorOptions options;
+    options.resource = std::move(resource);
+    options.collection_path = std::move(path);
+    options.label_selector = std::string(label_selector);
+    informer::ReflectorEnvironment environment;
+    environment.metrics = &metrics_.watch;
+    environment.clock = &clock_;
+    reflectors_.push_back(std::make_unique<informer::Reflector>(reader_, sink, std::move(options),
+                                                                std::move(environment)));
+  };
+  add_reflector(*scope->pods, "pods", collection_path("/api/v1", namespace_name, "pods"),
+                config_.pod_selector);
+  add_reflector(*scope->services, "services",
+                collection_path("/api/v1", namespace_name, "services"),
+                reconciler::kOwnedServiceSelector);
+  add_reflector(*scope->endpoint_slices, "endpointslices",
+                collection_path("/apis/discovery.k8s.io/v1", namespace_name, "endpointslices"),
+                reconciler::kOwnedEndpointSliceSelector);
+  if (scope->endpoints) {
+    add_reflector(*scope->endpoints, "endpoints",
+                  collection_path("/api/v1", namespace_name, "endpoints"),
+                  reconciler::kOwnedEndpointsSelector);
+  }
+  scopes_.push_back(std::move(scope));
+}
+
+void HeadlessServiceController::connect_handlers(ScopeCaches& scope) {
+  // Only pods that ask (or asked) for a Service produce work; status churn of other pods does not.
+  auto& queue = queue_;
+  scope.pods->on_add([&queue](const std::string&, const PodStore::Ptr& pod) {
+    if (pod->wants_service)
+      queue.add(reconciler::key_for_pod(*pod));
+  });
+  scope.pods->on_update(
+      [&queue](const std::string&, const PodStore::Ptr& old_pod, const PodStore::Ptr& new_pod) {
+        if (old_pod->wants_service || new_pod->wants_service) {
+          queue.add(reconciler::key_for_pod(*new_pod));
+        }
+      });
+  scope.pods->on_delete([&queue](const std::string&, const PodStore::Ptr& pod) {
+    if (pod->wants_service)
+      queue.add(reconciler::key_for_pod(*pod));
+  });
+  on_any_change(*scope.services, reconciler::key_for_service, queue_);
+  on_any_change(*scope.endpoint_slices, reconciler::key_for_endpoint_slice, queue_);
+  if (scope.endpoints)
+    on_any_change(*scope.endpoints, reconciler::key_for_endpoints, queue_);
+}
+
+void HeadlessServiceController::start() {
+  for (auto& reflector : reflectors_)
+    reflector->start();
+}
+
+bool HeadlessServiceController::has_synced() const {
+  for (const auto& reflector : reflectors_) {
+    if (!reflector->has_synced())
+      return false;
+  }
+  return true;
+}
+
+bool HeadlessServiceController::wait_for_sync(std::stop_token stop) const {
+  for (const auto& reflector : reflectors_) {
+    if (!reflector->wait_for_sync(stop))
+      return false;
+  }
+  return true;
+}
+
+void HeadlessServiceController::enqueue_all() {
+  for (const auto& scope : scopes_) {
+    for (const auto& pod : scope->pods->list()) {
+      if (pod->wants_service)
+        queue_.add(reconciler::key_for_pod(*pod));
+    }
+    for (const auto& service : scope->services->list()) {
+      if (auto key = reconciler::key_for_service(*service))
+        queue_.add(*key);
+    }
+    for (const auto& slice : scope->endpoint_slices->list()) {
+      if (auto key = reconciler::key_for_endpoint_slice(*slice))
+        queue_.add(*key);
+    }
+  }
+}
+
+void HeadlessServiceController::start_workers() {
+  if (workers_started_.exchange(true))
+    return;
+  // Reconciling before every cache has synced would read a partial world: an owned Service whose
+  // pod is not listed yet would look orphaned. So the workers start only after the sync.
+  starter_ = std::jthread([this](std::stop_token stop) {
+    if (!wait_for_sync(stop))
+      return;
+    enqueue_all();
+    {
+      std::lock_guard lock(workers_mutex_);
+      if (stop.stop_requested()) {
+        return;
+      }
+      for (int i = 0; i < config_.workers; ++i) {
+        workers_.emplace_back([this](std::stop_token worker_stop) { work(worker_stop); });
+      }
+    }
+    spdlog::info("caches synced; {} reconcile workers started", config_.workers);
+    // The caches hold only the operator's own Services, so a foreign Service going away is not
+    // seen as an event; a periodic pass over every key picks up the pods it blocked. A pass over
+    // a world that already matches writes nothing.
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!wake.wait_for(lock, stop, kResyncPeriod, [] { return false; }) &&
+           !stop.stop_requested()) {
+      enqueue_all();
+    }
+  });
+}
+
+void HeadlessServiceController::work(std::stop_token stop) {
+  while (auto key = queue_.get(stop)) {
+    reconciler::ReconcileOutcome outcome;
+    try {
+      outcome = reconciler_->reconcile(*key);
+    } catch (const WriteNotAllowed&) {
+      outcome = reconciler::ReconcileOutcome::retry("leadership lost");
+    } catch (const std::exception& error) {
+      spdlog::error("reconcile {}: {}", *key, error.what());
+      outcome = reconciler::ReconcileOutcome::retry(error.what());
+    }
+    using Kind = reconciler::ReconcileOutcome::Kind;
+    switch (outcome.kind) {
+      case Kind::kDone:
+        queue_.forget(*key);
+        break;
+      case Kind::kRequeueAfter:
+        queue_.forget(*key);
+        queue_.add_after(*key, outcome.delay);
+        break;
+      case Kind::kRetry:
+        spdlog::debug("reconcile {} will be retried: {}", *key, outcome.message);
+        queue_.add_rate_limited(*key);
+        break;
+    }
+    queue_.done(*key);
+  }
+}
+
+bool HeadlessServiceController::stop(std::chrono::milliseconds drain) {
+  starter_.request_stop();
+  if (starter_.joinable())
+    starter_.join();
+  std::lock_guard lock(workers_mutex_);
+  bool drained = true;
+  if (!workers_.empty()) {
+    std::stop_source deadline;
+    std::jthread timer([&deadline, drain](std::stop_token cancelled) {
+      std::mutex mutex;
+      std::condition_variable_any wake;
+      std::unique_lock timer_lock(mutex);
+      wake.wait_for(timer_lock, cancelled, drain, [] { return false; });
+      deadline.request_stop();
+    });
+    drained = queue_.shut_down_with_drain(deadline.get_token());
+    if (!drained)
+      spdlog::warn("reconciles still running after the {} ms drain", drain.count());
+  }
+  queue_.shut_down();
+  for (auto& worker : workers_)
+    worker.request_stop();
+  workers_.clear();  // joins
+  for (auto& reflector : reflectors_)
+    reflector->stop();
+  return drained;
+}
+
+std::size_t HeadlessServiceController::pods_watched() const {
+  std::size_t total = 0;
+  for (const auto& scope : scopes_)
+    total += scope->pods->size();
+  return total;
+}
+
+}  // namespace hso::controller
