@@ -92,12 +92,16 @@ TlsIdentity make_self_signed_identity(const std::string& common_name,
   check(X509_set_pubkey(cert, identity.private_key.get()) == 1, "setting the public key");
 
   std::string alt_names;
-  for (const auto& dns : dns_names) {
-    alt_names += (alt_names.empty() ? "" : ",") + std::string("DNS:") + dns;
-  }
-  for (const auto& ip : ip_addresses) {
-    alt_names += (alt_names.empty() ? "" : ",") + std::string("IP:") + ip;
-  }
+  const auto append_name = [&alt_names](std::string_view kind, const std::string& value) {
+    if (!alt_names.empty())
+      alt_names += ',';
+    alt_names += kind;
+    alt_names += value;
+  };
+  for (const auto& dns : dns_names)
+    append_name("DNS:", dns);
+  for (const auto& ip : ip_addresses)
+    append_name("IP:", ip);
   if (!alt_names.empty()) {
     add_extension(cert, NID_subject_alt_name, alt_names);
   }
