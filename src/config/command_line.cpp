@@ -13,7 +13,8 @@ namespace {
 
 std::string trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos)
+    return {};
   const auto last = text.find_last_not_of(" \t");
   return std::string(text.substr(first, last - first + 1));
 }
@@ -24,7 +25,8 @@ std::vector<std::string> split_namespaces(const std::string& list) {
   std::string item;
   while (std::getline(stream, item, ',')) {
     item = trim(item);
-    if (item.empty()) continue;
+    if (item.empty())
+      continue;
     if (!is_dns1123_label(item)) {
       throw CLI::ValidationError("--namespace", "'" + item + "' is not a valid namespace name");
     }
@@ -37,15 +39,18 @@ std::vector<std::string> split_namespaces(const std::string& list) {
 
 // "0" (off), ":8080", "127.0.0.1:8080", "[::1]:8080".
 bool is_bind_address(const std::string& address) {
-  if (address == "0") return true;
+  if (address == "0")
+    return true;
   const auto colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos)
+    return false;
   const std::string host = address.substr(0, colon);
   const std::string port = address.substr(colon + 1);
   if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)) {
     return false;
   }
-  if (std::stoi(port) > 65535) return false;
+  if (std::stoi(port) > 65535)
+    return false;
   if (host.find(':') != std::string::npos) {
     return host.size() > 2 && host.front() == '[' && host.back() == ']';
   }
@@ -68,7 +73,8 @@ void add_duration_option(CLI::App& app, const std::string& name, std::chrono::mi
          [name, &target](const std::string& text) {
            const auto parsed = parse_duration(text);
            if (!parsed || parsed->count() <= 0) {
-             throw CLI::ValidationError(name, "'" + text + "' is not a positive duration (e.g. 15s)");
+             throw CLI::ValidationError(name,
+                                        "'" + text + "' is not a positive duration (e.g. 15s)");
            }
            target = *parsed;
          },
@@ -190,16 +196,19 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
 }
 
 // The first line of a CLI11 message is the one that names the flag; the rest is advice.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
 CommandLineResult parse_command_line(const std::vector<std::string>& args, std::ostream& out,
                                      std::ostream& err) {
   ParsedCommandLine parsed;
-  CLI::App app{"Gives every annotated pod a headless Service and EndpointSlices, so that the "
-               "pod's hostname resolves in cluster DNS.",
-               build_info::kProgramName};
+  CLI::App app{
+      "Gives every annotated pod a headless Service and EndpointSlices, so that the "
+      "pod's hostname resolves in cluster DNS.",
+      build_info::kProgramName};
   app.require_subcommand(0, 1);
   CLI::App* run = app.add_subcommand("run", "Run the operator (the default command)");
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
@@ -208,8 +217,10 @@ CommandLineResult parse_command_line(const std::vector<std::string>& args, std::
   // `run` is the default command: flags without a command belong to it.
   std::vector<std::string> argv = args;
   const bool names_command = !argv.empty() && (argv.front() == "run" || argv.front() == "version");
-  const bool asks_top_level_help = !argv.empty() && (argv.front() == "-h" || argv.front() == "--help");
-  if (!names_command && !asks_top_level_help) argv.insert(argv.begin(), "run");
+  const bool asks_top_level_help =
+      !argv.empty() && (argv.front() == "-h" || argv.front() == "--help");
+  if (!names_command && !asks_top_level_help)
+    argv.insert(argv.begin(), "run");
 
   try {
     std::vector<std::string> reversed(argv.rbegin(), argv.rend());

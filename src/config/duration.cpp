@@ -18,18 +18,23 @@ constexpr std::array<std::pair<std::string_view, double>, 7> kUnitsInMillisecond
     {"d", 86400e3},
 }};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  if (text == "0") return std::chrono::milliseconds{0};
-  if (text.empty()) return std::nullopt;
+  if (text == "0")
+    return std::chrono::milliseconds{0};
+  if (text.empty())
+    return std::nullopt;
   double total_ms = 0;
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t number_start = i;
-    while (i < text.size() && (is_digit(text[i]) || text[i] == '.')) ++i;
+    while (i < text.size() && (is_digit(text[i]) || text[i] == '.'))
+      ++i;
     const std::string number(text.substr(number_start, i - number_start));
     if (number.empty() || number == "." || number.find('.') != number.rfind('.')) {
       return std::nullopt;
@@ -44,16 +49,19 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         break;
       }
     }
-    if (!unit_ms) return std::nullopt;
+    if (!unit_ms)
+      return std::nullopt;
     total_ms += value * *unit_ms;
   }
-  if (!std::isfinite(total_ms) || total_ms > 1e15) return std::nullopt;
+  if (!std::isfinite(total_ms) || total_ms > 1e15)
+    return std::nullopt;
   return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(total_ms))};
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {
   const auto ms = duration.count();
-  if (ms % 1000 != 0) return std::to_string(ms) + "ms";
+  if (ms % 1000 != 0)
+    return std::to_string(ms) + "ms";
   return std::to_string(ms / 1000) + "s";
 }
 

@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
+    if (const char* old = std::getenv(name))
+      old_ = old;
     ::setenv(name, value, 1);
   }
   ~ScopedEnv() {
@@ -121,15 +122,16 @@ TEST_F(CommandLineTest, KubeconfigFlag) {
 }
 
 TEST_F(CommandLineTest, BooleanFlagsTakeExplicitValues) {
-  auto config = config_of({"--publish-not-ready=false", "--legacy-endpoints", "--leader-elect=false"});
+  auto config =
+      config_of({"--publish-not-ready=false", "--legacy-endpoints", "--leader-elect=false"});
   EXPECT_FALSE(config.publish_not_ready);
   EXPECT_TRUE(config.legacy_endpoints);
   EXPECT_FALSE(config.leader_elect);
 }
 
 TEST_F(CommandLineTest, Durations) {
-  const auto config = config_of(
-      {"--lease-duration", "1m", "--renew-deadline", "40s", "--retry-period", "500ms"});
+  const auto config =
+      config_of({"--lease-duration", "1m", "--renew-deadline", "40s", "--retry-period", "500ms"});
   EXPECT_EQ(config.lease_duration, 60s);
   EXPECT_EQ(config.renew_deadline, 40s);
   EXPECT_EQ(config.retry_period, 500ms);
@@ -155,8 +157,9 @@ TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
 }
 
 TEST_F(CommandLineTest, LeaseTimingsMustNest) {
-  EXPECT_NE(error_of({"--lease-duration", "10s", "--renew-deadline", "10s"}).find("--lease-duration"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of({"--lease-duration", "10s", "--renew-deadline", "10s"}).find("--lease-duration"),
+      std::string::npos);
   EXPECT_NE(error_of({"--renew-deadline", "2s", "--retry-period", "2s"}).find("--renew-deadline"),
             std::string::npos);
   // Without leader election the timings are not used, so they are not checked.

@@ -54,7 +54,8 @@ class FakeObjectSource : public OwnedObjectSource {
   }
   ObjectList endpoint_slices(const std::string&, const std::string&) override {
     ObjectList list;
-    for (const json& slice : slices) list.push_back(std::make_shared<const json>(slice));
+    for (const json& slice : slices)
+      list.push_back(std::make_shared<const json>(slice));
     return list;
   }
   std::shared_ptr<const json> endpoints(const std::string&, const std::string& name) override {
@@ -69,8 +70,8 @@ class FakeObjectSource : public OwnedObjectSource {
 class MockEventRecorder : public EventRecorder {
  public:
   MOCK_METHOD(void, record,
-              (const PodInfo& pod, EventType type, std::string_view reason,
-               std::string_view action, std::string_view note),
+              (const PodInfo& pod, EventType type, std::string_view reason, std::string_view action,
+               std::string_view note),
               (override));
 };
 
@@ -140,15 +141,18 @@ class ReconcilerTest : public ::testing::Test {
 TEST_F(ReconcilerTest, CreatesTheServiceAndItsSlice) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, desired_service(*pod, "web-0", {})))
-      .WillOnce([](const std::string&, const json& body) { return with_server_fields(body, "new-uid"); });
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "new-uid"); });
   EXPECT_CALL(api, create(kSlices, _)).WillOnce([&](const std::string&, const json& body) {
     EXPECT_EQ(body, desired_endpoint_slices(*pod, {"ns", "web-0", "new-uid"}, {})[0]);
     return body;
   });
   EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceCreated), _, _));
-  EXPECT_CALL(metrics, object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
   EXPECT_CALL(metrics,
               object_written(metrics::ObjectKind::kEndpointSlice, metrics::WriteAction::kCreate));
   EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kSuccess, _));
@@ -184,11 +188,12 @@ TEST_F(ReconcilerTest, AnIpChangeUpdatesTheSliceOnly) {
   moved.pod_ips = {"10.0.0.2"};
   pods.pods = {std::make_shared<const PodInfo>(moved)};
   EXPECT_CALL(api, patch(kSlices + "/web-0-ipv4", kube::PatchType::kMerge, _, _))
-      .WillOnce([](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
-        EXPECT_EQ(body["metadata"]["resourceVersion"], "42");
-        EXPECT_EQ(body["endpoints"][0]["addresses"][0], "10.0.0.2");
-        return json::object();
-      });
+      .WillOnce(
+          [](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
+            EXPECT_EQ(body["metadata"]["resourceVersion"], "42");
+            EXPECT_EQ(body["endpoints"][0]["addresses"][0], "10.0.0.2");
+            return json::object();
+          });
   EXPECT_CALL(metrics,
               object_written(metrics::ObjectKind::kEndpointSlice, metrics::WriteAction::kUpdate));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
@@ -197,8 +202,10 @@ TEST_F(ReconcilerTest, AnIpChangeUpdatesTheSliceOnly) {
 TEST_F(ReconcilerTest, ARejectedNameIsAReportedSkipWithoutRetry) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
-  EXPECT_CALL(api, create(kServices, _)).WillOnce(Throw(api_error(422, kube::StatusReason::kInvalid)));
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(422, kube::StatusReason::kInvalid)));
   EXPECT_CALL(events,
               record(_, EventType::kWarning, std::string_view(kReasonServiceRejected), _, _));
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kInvalidName, 1u));
@@ -235,10 +242,11 @@ TEST_F(ReconcilerTest, TheOwnerReferenceMovesToTheRecreatedPod) {
   world_matches(*make_pod("web-0", "old-uid"));
   pods.pods = {pod};
   EXPECT_CALL(api, patch(kServicePath, kube::PatchType::kMerge, _, _))
-      .WillOnce([](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
-        EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "new-uid");
-        return json::object();
-      });
+      .WillOnce(
+          [](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
+            EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "new-uid");
+            return json::object();
+          });
   // The slice's target moves to the new pod as well.
   EXPECT_CALL(api, patch(kSlices + "/web-0-ipv4", kube::PatchType::kMerge, _, _))
       .WillOnce(Return(json::object()));
@@ -264,7 +272,8 @@ TEST_F(ReconcilerTest, NoPodMeansTheServiceAndSlicesGo) {
   EXPECT_CALL(api, remove(kSlices + "/web-0-ipv4",
                           Field(&kube::DeleteOptions::precondition_uid, "slice-uid")))
       .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));  // the collector was first
-  EXPECT_CALL(metrics, object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
@@ -318,15 +327,17 @@ TEST_F(ReconcilerTest, AServiceDeletedBehindTheCachesBackIsRecreated) {
   pods.pods = {pod};
   world_matches(*pod);
   objects.services.clear();  // the garbage collector deleted it
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, _)).WillOnce([](const std::string&, const json& body) {
     return with_server_fields(body, "svc-2");
   });
   EXPECT_CALL(api, patch(kSlices + "/web-0-ipv4", kube::PatchType::kMerge, _, _))
-      .WillOnce([](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
-        EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "svc-2");
-        return json::object();
-      });
+      .WillOnce(
+          [](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
+            EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "svc-2");
+            return json::object();
+          });
   EXPECT_CALL(events, record(_, EventType::kNormal, _, _, _));
   EXPECT_CALL(metrics, object_written(_, _)).Times(2);
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
@@ -334,7 +345,8 @@ TEST_F(ReconcilerTest, AServiceDeletedBehindTheCachesBackIsRecreated) {
 
 TEST_F(ReconcilerTest, AlreadyExistsOnCreateRequeues) {
   pods.pods = {make_pod("web-0")};
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, _))
       .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kRequeueAfter);
@@ -374,13 +386,15 @@ TEST_F(ReconcilerTest, AnOwnedServiceThatLostHeadlessnessIsRecreated) {
   world_matches(*pod);
   objects.services["web-0"]["spec"]["clusterIP"] = "10.96.0.9";
   EXPECT_CALL(api, remove(kServicePath, Field(&kube::DeleteOptions::precondition_uid, "svc-uid")));
-  EXPECT_CALL(metrics, object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kRequeueAfter);
 }
 
 TEST_F(ReconcilerTest, LiveObjectSourceReadsFromTheApi) {
   LiveObjectSource live(api);
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_EQ(live.service("ns", "web-0"), nullptr);
   kube::ListPage first;
   first.items = json::array({{{"n", 1}}});
