@@ -5,6 +5,7 @@
 
 #include "hso/reconciler/object_diff.hpp"
 #include "hso/reconciler/ownership.hpp"
+#include "hso/util/json_access.hpp"
 #include "hso/util/k8s_names.hpp"
 
 namespace hso::reconciler {
@@ -12,35 +13,22 @@ namespace {
 
 using nlohmann::json;
 
-const json& child(const json& object, std::string_view key) {
-  static const json kNull;
-  if (!object.is_object())
-    return kNull;
-  const auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string string_at(const json& object, std::string_view key) {
-  const json& value = child(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
 bool is_active(const PodInfo& pod) {
   return !pod.terminating && pod.phase != PodPhase::kSucceeded && pod.phase != PodPhase::kFailed;
 }
 
 bool is_being_deleted(const json& object) {
-  return !child(child(object, "metadata"), "deletionTimestamp").is_null();
+  return !json_child(json_child(object, "metadata"), "deletionTimestamp").is_null();
 }
 
 std::string uid_of(const json& object) {
-  return string_at(child(object, "metadata"), "uid");
+  return json_string_at(json_child(object, "metadata"), "uid");
 }
 
 // The original operator's Services carry no controller reference, or one to a pod.
 bool controlled_by_nothing_but_a_pod(const json& service) {
-  for (const json& owner : child(child(service, "metadata"), "ownerReferences")) {
-    if (child(owner, "controller") == true && string_at(owner, "kind") != "Pod")
+  for (const json& owner : json_child(json_child(service, "metadata"), "ownerReferences")) {
+    if (json_child(owner, "controller") == true && json_string_at(owner, "kind") != "Pod")
       return false;
   }
   return true;
@@ -105,10 +93,10 @@ ExistingService classify_service(const json* existing, const PodInfo* winner,
     return ExistingService::kAbsent;
   if (is_owned_service(*existing))
     return ExistingService::kOwned;
-  const json& spec = child(*existing, "spec");
+  const json& spec = json_child(*existing, "spec");
   if (options.adopt_legacy && winner != nullptr &&
-      string_at(child(*existing, "metadata"), "name") == winner->name &&
-      string_at(spec, "clusterIP") == "None" && is_empty(child(spec, "selector")) &&
+      json_string_at(json_child(*existing, "metadata"), "name") == winner->name &&
+      json_string_at(spec, "clusterIP") == "None" && is_empty(json_child(spec, "selector")) &&
       controlled_by_nothing_but_a_pod(*existing)) {
     return ExistingService::kAdoptable;
   }
@@ -186,38 +174,41 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   for (const auto& slice : existing_slices) {
     if (slice == nullptr || !is_owned_endpoint_slice(*slice) || is_being_deleted(*slice))
       continue;
-    if (string_at(child(child(*slice, "metadata"), "labels"), kServiceNameLabel) != service.name) {
+    if (json_string_at(json_child(json_child(*slice, "metadata"), "labels"), kServiceNameLabel) !=
+        service.name) {
       continue;
     }
     owned.push_back(slice.get());
   }
   std::sort(owned.begin(), owned.end(), [](const json* a, const json* b) {
-    return string_at(child(*a, "metadata"), "name") < string_at(child(*b, "metadata"), "name");
+    return json_string_at(json_child(*a, "metadata"), "name") <
+           json_string_at(json_child(*b, "metadata"), "name");
   });
   const std::vector<json> desired =
       winner != nullptr ? desired_endpoint_slices(*winner, service, options) : std::vector<json>{};
   std::vector<bool> matched(owned.size(), false);
   for (const json& want : desired) {
-    const std::string address_type = string_at(want, "addressType");
+    const std::string address_type = json_string_at(want, "addressType");
     bool found = false;
     for (std::size_t i = 0; i < owned.size() && !found; ++i) {
-      if (matched[i] || string_at(*owned[i], "addressType") != address_type)
+      if (matched[i] || json_string_at(*owned[i], "addressType") != address_type)
         continue;
       matched[i] = found = true;
       if (auto patch = endpoint_slice_patch(*owned[i], want)) {
         updates.push_back({ObjectKind::kEndpointSlice, WriteAction::kUpdate,
-                           string_at(child(*owned[i], "metadata"), "name"), std::move(*patch), ""});
+                           json_string_at(json_child(*owned[i], "metadata"), "name"),
+                           std::move(*patch), ""});
       }
     }
     if (!found) {
       creates.push_back({ObjectKind::kEndpointSlice, WriteAction::kCreate,
-                         string_at(want["metadata"], "name"), want, ""});
+                         json_string_at(want["metadata"], "name"), want, ""});
     }
   }
   for (std::size_t i = 0; i < owned.size(); ++i) {
     if (!matched[i]) {
       deletes.push_back({ObjectKind::kEndpointSlice, WriteAction::kDelete,
-                         string_at(child(*owned[i], "metadata"), "name"), nullptr,
+                         json_string_at(json_child(*owned[i], "metadata"), "name"), nullptr,
                          uid_of(*owned[i])});
     }
   }

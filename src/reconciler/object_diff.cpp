@@ -5,27 +5,15 @@
 #include <string_view>
 
 #include "hso/reconciler/ownership.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
 namespace {
 
 using nlohmann::json;
 
-const json& child(const json& object, std::string_view key) {
-  static const json kNull;
-  if (!object.is_object())
-    return kNull;
-  const auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string string_at(const json& object, std::string_view key) {
-  const json& value = child(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
-
 bool bool_at(const json& object, std::string_view key) {
-  const json& value = child(object, key);
+  const json& value = json_child(object, key);
   return value.is_boolean() && value.get<bool>();
 }
 
@@ -34,26 +22,26 @@ bool is_empty(const json& value) {
 }
 
 bool has_label(const json& object, std::string_view key, std::string_view value) {
-  const json& label = child(child(child(object, "metadata"), "labels"), key);
+  const json& label = json_child(json_child(json_child(object, "metadata"), "labels"), key);
   return label.is_string() && label.get_ref<const std::string&>() == value;
 }
 
 // Desired labels that are missing or different; other labels are not the operator's business.
 json labels_patch(const json& existing, const json& desired) {
   json patch = json::object();
-  const json& have = child(child(existing, "metadata"), "labels");
-  for (const auto& [key, value] : child(child(desired, "metadata"), "labels").items()) {
-    if (child(have, key) != value)
+  const json& have = json_child(json_child(existing, "metadata"), "labels");
+  for (const auto& [key, value] : json_child(json_child(desired, "metadata"), "labels").items()) {
+    if (json_child(have, key) != value)
       patch[key] = value;
   }
   return patch;
 }
 
 json normalized_owner(const json& owner) {
-  return {{"apiVersion", string_at(owner, "apiVersion")},
-          {"kind", string_at(owner, "kind")},
-          {"name", string_at(owner, "name")},
-          {"uid", string_at(owner, "uid")},
+  return {{"apiVersion", json_string_at(owner, "apiVersion")},
+          {"kind", json_string_at(owner, "kind")},
+          {"name", json_string_at(owner, "name")},
+          {"uid", json_string_at(owner, "uid")},
           {"controller", bool_at(owner, "controller")},
           {"blockOwnerDeletion", bool_at(owner, "blockOwnerDeletion")}};
 }
@@ -64,10 +52,10 @@ std::optional<json> owners_patch(const json& existing, const json& desired,
                                  std::string_view managed_kind) {
   json kept = json::array();
   json managed = json::array();
-  for (const json& owner : child(child(existing, "metadata"), "ownerReferences")) {
-    (string_at(owner, "kind") == managed_kind ? managed : kept).push_back(owner);
+  for (const json& owner : json_child(json_child(existing, "metadata"), "ownerReferences")) {
+    (json_string_at(owner, "kind") == managed_kind ? managed : kept).push_back(owner);
   }
-  const json& wanted = child(child(desired, "metadata"), "ownerReferences");
+  const json& wanted = json_child(json_child(desired, "metadata"), "ownerReferences");
   bool same = managed.size() == wanted.size();
   for (std::size_t i = 0; same && i < wanted.size(); ++i) {
     same = normalized_owner(managed[i]) == normalized_owner(wanted[i]);
@@ -82,24 +70,24 @@ std::optional<json> owners_patch(const json& existing, const json& desired,
 json normalized_target_ref(const json& ref) {
   if (!ref.is_object())
     return nullptr;
-  return {{"kind", string_at(ref, "kind")},
-          {"namespace", string_at(ref, "namespace")},
-          {"name", string_at(ref, "name")},
-          {"uid", string_at(ref, "uid")}};
+  return {{"kind", json_string_at(ref, "kind")},
+          {"namespace", json_string_at(ref, "namespace")},
+          {"name", json_string_at(ref, "name")},
+          {"uid", json_string_at(ref, "uid")}};
 }
 
 json normalized_endpoint(const json& endpoint) {
   json conditions = json::object();
   for (const char* key : {"ready", "serving", "terminating"}) {
-    const json& value = child(child(endpoint, "conditions"), key);
+    const json& value = json_child(json_child(endpoint, "conditions"), key);
     if (value.is_boolean())
       conditions[key] = value;
   }
-  const json& addresses = child(endpoint, "addresses");
+  const json& addresses = json_child(endpoint, "addresses");
   return {{"addresses", addresses.is_array() ? addresses : json::array()},
           {"conditions", std::move(conditions)},
-          {"nodeName", string_at(endpoint, "nodeName")},
-          {"targetRef", normalized_target_ref(child(endpoint, "targetRef"))}};
+          {"nodeName", json_string_at(endpoint, "nodeName")},
+          {"targetRef", normalized_target_ref(json_child(endpoint, "targetRef"))}};
 }
 
 json normalized_endpoints_list(const json& endpoints) {
@@ -121,16 +109,16 @@ json normalized_subsets(const json& subsets) {
     if (!addresses.is_array())
       return;
     for (const json& address : addresses) {
-      into.push_back({{"ip", string_at(address, "ip")},
-                      {"nodeName", string_at(address, "nodeName")},
-                      {"targetRef", normalized_target_ref(child(address, "targetRef"))}});
+      into.push_back({{"ip", json_string_at(address, "ip")},
+                      {"nodeName", json_string_at(address, "nodeName")},
+                      {"targetRef", normalized_target_ref(json_child(address, "targetRef"))}});
     }
   };
   if (subsets.is_array()) {
     for (const json& subset : subsets) {
-      add(ready, child(subset, "addresses"));
-      add(not_ready, child(subset, "notReadyAddresses"));
-      has_ports = has_ports || !is_empty(child(subset, "ports"));
+      add(ready, json_child(subset, "addresses"));
+      add(not_ready, json_child(subset, "notReadyAddresses"));
+      has_ports = has_ports || !is_empty(json_child(subset, "ports"));
     }
   }
   const auto by_ip = [](const json& a, const json& b) { return a["ip"] < b["ip"]; };
@@ -151,7 +139,8 @@ std::optional<json> finish_patch(json patch, const json& existing, const json& d
   }
   if (patch.empty())
     return std::nullopt;
-  const std::string resource_version = string_at(child(existing, "metadata"), "resourceVersion");
+  const std::string resource_version =
+      json_string_at(json_child(existing, "metadata"), "resourceVersion");
   if (!resource_version.empty())
     patch["metadata"]["resourceVersion"] = resource_version;
   return patch;
@@ -172,21 +161,21 @@ bool is_owned_endpoints(const json& endpoints) {
 }
 
 bool service_needs_recreation(const json& existing) {
-  return string_at(child(existing, "spec"), "clusterIP") != "None";
+  return json_string_at(json_child(existing, "spec"), "clusterIP") != "None";
 }
 
 std::optional<json> service_patch(const json& existing, const json& desired) {
   json spec = json::object();
-  const json& have = child(existing, "spec");
-  const json& want = child(desired, "spec");
-  std::string type = string_at(have, "type");
+  const json& have = json_child(existing, "spec");
+  const json& want = json_child(desired, "spec");
+  std::string type = json_string_at(have, "type");
   if (type.empty())
     type = "ClusterIP";
-  if (type != string_at(want, "type"))
+  if (type != json_string_at(want, "type"))
     spec["type"] = want["type"];
-  if (!is_empty(child(have, "selector")))
+  if (!is_empty(json_child(have, "selector")))
     spec["selector"] = nullptr;
-  if (!is_empty(child(have, "ports")))
+  if (!is_empty(json_child(have, "ports")))
     spec["ports"] = nullptr;
   json patch = json::object();
   if (!spec.empty())
@@ -196,20 +185,20 @@ std::optional<json> service_patch(const json& existing, const json& desired) {
 
 std::optional<json> endpoint_slice_patch(const json& existing, const json& desired) {
   json patch = json::object();
-  if (normalized_endpoints_list(child(existing, "endpoints")) !=
-      normalized_endpoints_list(child(desired, "endpoints"))) {
-    patch["endpoints"] = child(desired, "endpoints");
+  if (normalized_endpoints_list(json_child(existing, "endpoints")) !=
+      normalized_endpoints_list(json_child(desired, "endpoints"))) {
+    patch["endpoints"] = json_child(desired, "endpoints");
   }
-  if (!is_empty(child(existing, "ports")))
+  if (!is_empty(json_child(existing, "ports")))
     patch["ports"] = json::array();
   return finish_patch(std::move(patch), existing, desired, "Service");
 }
 
 std::optional<json> endpoints_patch(const json& existing, const json& desired) {
   json patch = json::object();
-  if (normalized_subsets(child(existing, "subsets")) !=
-      normalized_subsets(child(desired, "subsets"))) {
-    patch["subsets"] = child(desired, "subsets");
+  if (normalized_subsets(json_child(existing, "subsets")) !=
+      normalized_subsets(json_child(desired, "subsets"))) {
+    patch["subsets"] = json_child(desired, "subsets");
   }
   return finish_patch(std::move(patch), existing, desired, "Service");
 }
