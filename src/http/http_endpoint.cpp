@@ -55,11 +55,18 @@ int HttpEndpoint::start(const BindAddress& address) {
                              std::to_string(address.port));
   }
   port_ = bound;
+  listener_done_ = false;
   thread_ = std::thread([this] {
     if (!server_->listen_after_bind()) {
       spdlog::error("{} server stopped unexpectedly", name_);
     }
+    listener_done_ = true;
   });
+  // httplib's stop() does nothing before the listen loop has started, so a stop() right after
+  // start() would leave the thread listening forever: return only once the loop runs.
+  while (!server_->is_running() && !listener_done_) {
+    std::this_thread::yield();
+  }
   spdlog::info("{} server listening on port {}", name_, port_);
   return port_;
 }
