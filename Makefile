@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build test unit demo bench cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build test unit demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -29,9 +29,6 @@ unit: deps
 
 demo:
 	hack/demo.sh
-
-bench:
-	hack/bench.sh
 
 cluster-up: tools
 	hack/local-cluster.sh up
