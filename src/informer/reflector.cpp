@@ -71,7 +71,8 @@ Reflector::Reflector(kube::ApiClient& client, ObjectSink& sink, ReflectorOptions
       clock_(environment.clock != nullptr ? *environment.clock : SystemClock::instance()),
       sleeper_(environment.sleeper != nullptr ? *environment.sleeper
                                               : InterruptibleSleeper::instance()),
-      random_(environment.random ? std::move(environment.random) : make_uniform_random()),
+      random_(environment.random ? std::move(environment.random)
+                                 : kube::Backoff::UniformRandom(kube::uniform_random)),
       backoff_(options_.backoff, clock_, random_) {}
 
 Reflector::~Reflector() {
@@ -149,7 +150,11 @@ void Reflector::run(std::stop_token stop) {
 }
 
 void Reflector::back_off(std::stop_token stop, std::optional<std::chrono::seconds> retry_after) {
-  sleeper_.sleep_for(backoff_.next(retry_after), stop);
+  Clock::Duration delay = backoff_.next();
+  if (retry_after && *retry_after > delay) {
+    delay = *retry_after;
+  }
+  sleeper_.sleep_for(delay, stop);
 }
 
 void Reflector::list_into_sink(std::stop_token stop) {

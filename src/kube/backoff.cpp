@@ -4,19 +4,16 @@
 #include <random>
 
 namespace hso::kube {
-namespace {
 
-double default_uniform() {
+double uniform_random() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
 }
 
-}  // namespace
-
 Backoff::Backoff(BackoffPolicy policy, const Clock& clock, UniformRandom random)
     : policy_(policy),
       clock_(clock),
-      random_(random ? std::move(random) : UniformRandom(default_uniform)),
+      random_(random ? std::move(random) : UniformRandom(uniform_random)),
       base_ms_(static_cast<double>(policy.initial.count())) {}
 
 Clock::Duration Backoff::next() {

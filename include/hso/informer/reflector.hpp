@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "hso/informer/object_sink.hpp"
-#include "hso/informer/retry_backoff.hpp"
 #include "hso/informer/sleeper.hpp"
 #include "hso/kube/api_client.hpp"
+#include "hso/kube/backoff.hpp"
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
 
@@ -31,7 +31,8 @@ struct ReflectorOptions {
   // do not reconnect in step.
   std::chrono::seconds min_watch_timeout{300};
   std::chrono::seconds max_watch_timeout{600};
-  RetryBackoffPolicy backoff;
+  // Between failed lists and watches; a server's Retry-After is a floor on top of it.
+  kube::BackoffPolicy backoff{.jitter = 0.5};
 };
 
 // Optional collaborators; the defaults are the real ones.
@@ -39,7 +40,7 @@ struct ReflectorEnvironment {
   metrics::WatchMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
   Sleeper* sleeper = nullptr;
-  RetryBackoff::UniformRandom random;
+  kube::Backoff::UniformRandom random;
 };
 
 // Keeps an ObjectSink equal to one collection on the API server: a paged list replaces the
@@ -83,8 +84,8 @@ class Reflector {
   metrics::WatchMetrics& metrics_;
   const Clock& clock_;
   Sleeper& sleeper_;
-  RetryBackoff::UniformRandom random_;
-  RetryBackoff backoff_;
+  kube::Backoff::UniformRandom random_;
+  kube::Backoff backoff_;
 
   mutable std::mutex mutex_;
   mutable std::condition_variable_any synced_changed_;
