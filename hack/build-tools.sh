@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Go programs the tests need (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, etcd, etcdctl, kwok, coredns, helm, freeport) from the
-# pinned builder modules under hack/tools/, once, into a cache directory keyed by
-# the pins and the Go version. Later runs reuse the cache.
+# kube-scheduler, kubectl, etcd, etcdctl, kwok, coredns, helm, and our own test
+# helpers freeport, tcpproxy and auditlog) from the pinned builder modules under
+# hack/tools/, once, into a cache directory keyed by the pins, every file of those
+# modules and the Go version. Later runs reuse the cache.
 #
 # stdout: the bin directory, as the last (and only) line. Progress goes to stderr.
 #
@@ -15,7 +16,7 @@ set -euo pipefail
 
 # Bump when the way the tools are built changes (flags, binary list), so the
 # cache key changes with it.
-readonly RECIPE_VERSION=1
+readonly RECIPE_VERSION=2
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools_dir="${repo_root}/hack/tools"
@@ -59,7 +60,7 @@ bin_dir="${bin_root}/${key}"
 stamp="${bin_dir}/.complete"
 
 readonly binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl
-  etcd etcdctl kwok coredns helm freeport)
+  etcd etcdctl kwok coredns helm freeport tcpproxy auditlog)
 
 is_complete() {
   [[ -f "${stamp}" ]] || return 1
@@ -157,7 +158,9 @@ build_others() {
   go_build helm "-X helm.sh/helm/v3/internal/version.version=${helm_version} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
     "${bin_dir}/helm" helm.sh/helm/v3/cmd/helm
   go_build freeport "" "${bin_dir}/freeport" .
-  log "etcd, etcdctl, kwok, coredns, helm, freeport done"
+  go_build tcpproxy "" "${bin_dir}/tcpproxy" .
+  go_build auditlog "" "${bin_dir}/auditlog" .
+  log "etcd, etcdctl, kwok, coredns, helm, freeport, tcpproxy, auditlog done"
 }
 
 # The Go build of one module keeps two cores busy only about half of the time

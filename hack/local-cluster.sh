@@ -7,12 +7,13 @@
 # Usage: hack/local-cluster.sh up|down|status|env
 #
 #   up      start everything (building the tools first if needed), wait until
-#           every component is healthy, then print three lines to eval:
+#           every component is healthy, then print the lines to eval:
 #             export KUBECONFIG=...  export PATH=...  export CLUSTER_DNS=127.0.0.1:<port>
+#             export CLUSTER_AUDIT_LOG=<state>/logs/audit.log
 #           A running healthy cluster is reused; stale state is cleaned first.
 #   down    stop what `up` started (by recorded pid) and remove the state folder.
 #   status  report each component; exit 1 if any is unhealthy or stopped.
-#   env     print the three export lines of the running cluster again.
+#   env     print the export lines of the running cluster again.
 #
 # Environment:
 #   LOCAL_CLUSTER_DIR     state folder (default <repo>/.local-cluster)
@@ -479,6 +480,34 @@ ${nodes}
 EOF
 }
 
+# The API server's audit policy: who created, changed or deleted a Service, an EndpointSlice,
+# an Endpoints or a Lease, and when (Metadata level: no bodies), for the HA tests, which tell the
+# replicas apart by user. Heartbeat Leases (kube-node-lease, kube-system) and everything else
+# are not logged, so the log stays small and costs next to nothing.
+write_audit_policy() {
+  cat >"${state_dir}/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    resources:
+      - group: coordination.k8s.io
+        resources: [leases]
+    namespaces: [kube-node-lease, kube-system]
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+    resources:
+      - group: ""
+        resources: [services, endpoints]
+      - group: discovery.k8s.io
+        resources: [endpointslices]
+      - group: coordination.k8s.io
+        resources: [leases]
+  - level: None
+EOF
+}
+
 write_corefile() {
   cat >"${state_dir}/coredns/Corefile" <<EOF
 .:${DNS_PORT} {
@@ -590,6 +619,7 @@ EOF
     --unsafe-no-fsync --log-level=warn
   wait_for "etcd health" "${wait_timeout}" check_etcd
 
+  write_audit_policy
   # The API server advertises 127.0.0.1, which Endpoints and EndpointSlices
   # reject (loopback), so it does not publish endpoints for Service
   # "kubernetes" (--endpoint-reconciler-type=none); its ClusterIP still resolves.
@@ -612,7 +642,11 @@ EOF
     --proxy-client-key-file="${state_dir}/pki/front-proxy-client.key" \
     --endpoint-reconciler-type=none \
     --allow-privileged=true \
-    --cert-dir="${state_dir}/certs"
+    --cert-dir="${state_dir}/certs" \
+    --audit-policy-file="${state_dir}/audit-policy.yaml" \
+    --audit-log-path="${state_dir}/logs/audit.log" \
+    --audit-log-format=json --audit-log-mode=blocking \
+    --audit-log-maxsize=100 --audit-log-maxbackup=1
   wait_for "kube-apiserver /readyz" "${wait_timeout}" check_kube-apiserver
 
   apply_bootstrap_objects
@@ -663,6 +697,7 @@ EOF
 export KUBECONFIG=${state_dir}/kubeconfig/admin.kubeconfig
 export PATH=${TOOLS_BIN}:\$PATH
 export CLUSTER_DNS=127.0.0.1:${DNS_PORT}
+export CLUSTER_AUDIT_LOG=${state_dir}/logs/audit.log
 EOF
   trap - EXIT INT TERM
   log "cluster up in $((SECONDS - started))s (state: ${state_dir})"
