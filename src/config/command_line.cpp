@@ -163,6 +163,8 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
                                           : "'" + name + "' is not a valid namespace name";
           },
           "NAMESPACE"));
+  add_duration_option(run, "--resync-period", config.resync_period,
+                      "How often every Service key is reconciled again even without a change");
   add_duration_option(run, "--lease-duration", config.lease_duration,
                       "How long a standby waits after the last renewal before taking the lease");
   add_duration_option(run, "--renew-deadline", config.renew_deadline,

@@ -35,8 +35,6 @@ void on_any_change(ObjectStore& store, Handler key_of, workqueue::WorkQueue& que
   store.on_delete([enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(*last); });
 }
 
-constexpr auto kResyncPeriod = std::chrono::minutes(10);
-
 }  // namespace
 
 HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
@@ -204,7 +202,7 @@ void HeadlessServiceController::start_workers() {
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, kResyncPeriod, [] { return false; }) &&
+    while (!wake.wait_for(lock, stop, config_.resync_period, [] { return false; }) &&
            !stop.stop_requested()) {
       enqueue_all();
     }

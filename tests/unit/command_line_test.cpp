@@ -137,6 +137,13 @@ TEST_F(CommandLineTest, Durations) {
   EXPECT_EQ(config.retry_period, 500ms);
 }
 
+TEST_F(CommandLineTest, ResyncPeriod) {
+  EXPECT_EQ(config_of({}).resync_period, 10min);
+  EXPECT_EQ(config_of({"--resync-period", "5s"}).resync_period, 5s);
+  EXPECT_NE(error_of({"--resync-period", "0s"}).find("--resync-period"), std::string::npos);
+  EXPECT_NE(error_of({"--resync-period", "often"}).find("--resync-period"), std::string::npos);
+}
+
 TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--workers", "0"}, "--workers"},

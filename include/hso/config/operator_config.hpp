@@ -25,6 +25,8 @@ struct OperatorConfig {
   bool publish_not_ready = true;
   bool legacy_endpoints = false;
   bool adopt_legacy = true;
+  // A pass over every key this often: a foreign Service going away is not an event the caches see.
+  std::chrono::milliseconds resync_period{600'000};
 
   // High availability.
   bool leader_elect = true;
