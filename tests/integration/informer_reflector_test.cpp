@@ -12,6 +12,7 @@
 #include "hso/informer/store.hpp"
 #include "hso/workqueue/work_queue.hpp"
 #include "support/cluster_env.hpp"
+#include "support/forwarding_api_client.hpp"
 #include "support/wait.hpp"
 
 namespace hso::informer {
@@ -60,35 +61,14 @@ nlohmann::json config_map(const std::string& name, const std::string& value) {
 }
 
 // Passes every call through and counts the list pages asked for.
-class PageCountingClient final : public kube::ApiClient {
+class PageCountingClient final : public test::ForwardingApiClient {
  public:
-  explicit PageCountingClient(kube::ApiClient& inner) : inner_(inner) {}
-  nlohmann::json get(const std::string& path) override { return inner_.get(path); }
+  using ForwardingApiClient::ForwardingApiClient;
   kube::ListPage list(const std::string& path, const kube::ListOptions& options) override {
     ++pages;
-    return inner_.list(path, options);
-  }
-  void watch(const std::string& path, const kube::WatchOptions& options,
-             const kube::WatchEventHandler& on_event, std::stop_token stop) override {
-    inner_.watch(path, options, on_event, stop);
-  }
-  nlohmann::json create(const std::string& path, const nlohmann::json& body) override {
-    return inner_.create(path, body);
-  }
-  nlohmann::json update(const std::string& path, const nlohmann::json& body) override {
-    return inner_.update(path, body);
-  }
-  nlohmann::json patch(const std::string& path, kube::PatchType type, const nlohmann::json& body,
-                       const kube::PatchOptions& options) override {
-    return inner_.patch(path, type, body, options);
-  }
-  void remove(const std::string& path, const kube::DeleteOptions& options) override {
-    inner_.remove(path, options);
+    return ForwardingApiClient::list(path, options);
   }
   std::atomic<int> pages{0};
-
- private:
-  kube::ApiClient& inner_;
 };
 
 // Keys the store's handlers enqueued, drained from a WorkQueue the way a controller does.
