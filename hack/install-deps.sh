@@ -6,7 +6,7 @@ packages=(
   g++ make cmake ninja-build pkg-config git clang-format
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libcli11-dev libyaml-cpp-dev
-  openssl dnsutils curl ca-certificates procps psmisc prometheus
+  openssl dnsutils curl ca-certificates procps psmisc prometheus jq iproute2
 )
 
 missing=()
