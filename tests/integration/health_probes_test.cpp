@@ -42,8 +42,10 @@ constexpr auto kRenewDeadline = 2s;
 constexpr auto kRetryPeriod = 500ms;
 // The operator uses 5 s; short here so that the test stays short.
 constexpr auto kHealthMargin = 500ms;
-// How late a poll may see a change that happened on time.
-constexpr auto kPollSlack = 300ms;
+// Time for one probe of /healthz, generously.
+constexpr auto kProbeTime = 300ms;
+// How late a wait may notice a change that happened on time, on a busy shared machine.
+constexpr auto kLateness = 1s;
 
 // Passes everything through, except that while wedged, every request under `path_prefix` waits
 // until unwedged: it neither fails nor times out, so the caller simply never hears back.
@@ -202,7 +204,8 @@ TEST_F(HealthProbesClusterTest, HealthzFailsAndTheGateClosesWhenTheRenewLoopIsWe
   // Leading and renewing: a renew goes through, and /healthz is fine.
   const auto acquired = elector->gate().last_renew();
   ASSERT_TRUE(acquired);
-  ASSERT_TRUE(wait_until([&] { return elector->gate().last_renew() > acquired; }, kRetryPeriod * 3))
+  ASSERT_TRUE(wait_until([&] { return elector->gate().last_renew() > acquired; },
+                         kRenewDeadline + kLateness))
       << "the leader does not renew";
   const Answer healthy = probe("/healthz");
   EXPECT_EQ(healthy.status, 200);
@@ -230,11 +233,11 @@ TEST_F(HealthProbesClusterTest, HealthzFailsAndTheGateClosesWhenTheRenewLoopIsWe
   EXPECT_TRUE(elector->is_leader()) << "the runner should still be stuck, not have given up";
   EXPECT_EQ(lease_client->held(), 1);
   // Not yet unhealthy: that waits for the lease duration plus the margin.
-  ASSERT_LT(std::chrono::steady_clock::now() + kPollSlack, health_limit);
+  ASSERT_LT(std::chrono::steady_clock::now() + kProbeTime, health_limit);
   EXPECT_EQ(probe("/healthz").status, 200) << "/healthz failed before lease duration + margin";
 
   ASSERT_TRUE(
-      wait_until([this] { return healthz_status_is(500); }, until(health_limit + kPollSlack), 20ms))
+      wait_until([this] { return healthz_status_is(500); }, until(health_limit + kLateness), 20ms))
       << "/healthz still answers " << probe("/healthz").status << " "
       << seconds_between(last_renew, std::chrono::steady_clock::now())
       << " s after the last renew (limit 3.5 s)";
