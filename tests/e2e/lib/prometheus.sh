@@ -66,6 +66,7 @@ prom_start() {
   wait_for "prometheus ${name} to start" 10 test -f "${dir}/pid"
   wait_for "prometheus ${name} ready on 127.0.0.1:${port}" 60 prom_ready "${name}"
   prom_listens_on_loopback_only "${name}"
+  prom_sends_nowhere "${name}"
 }
 
 prom_ready() {
@@ -86,6 +87,16 @@ prom_listens_on_loopback_only() {
     fail "prometheus $1 listens beyond loopback: $(paste -sd ' ' <<<"${sockets}")"
   fi
   say "prometheus $1 listens on $(paste -sd ' ' <<<"${sockets}") only"
+}
+
+# prom_sends_nowhere NAME: the loaded configuration has no remote write or read and no
+# Alertmanager, so scrapes of loopback targets are the only connections Prometheus makes.
+prom_sends_nowhere() {
+  local loaded
+  loaded=$(prom_api "$1" /api/v1/status/config | jq -r .data.yaml)
+  if grep -E '^(remote_write|remote_read):|alertmanagers:' <<<"${loaded}"; then
+    fail "prometheus $1 would send data somewhere: ${loaded}"
+  fi
 }
 
 # prom_api NAME PATH [CURL_ARGS...]: GET on the HTTP API; fails unless it answers status success.
