@@ -1,19 +1,16 @@
 #include "hso/reconciler/keys.hpp"
 
 #include "hso/reconciler/ownership.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
 namespace {
 
 std::optional<std::string> key_of(const nlohmann::json& object, const std::string& name) {
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object())
+  const std::string namespace_name = json_string_at(json_child(object, "metadata"), "namespace");
+  if (namespace_name.empty() || name.empty())
     return std::nullopt;
-  const auto namespace_name = metadata->find("namespace");
-  if (namespace_name == metadata->end() || !namespace_name->is_string() || name.empty()) {
-    return std::nullopt;
-  }
-  return namespace_name->get<std::string>() + "/" + name;
+  return namespace_name + "/" + name;
 }
 
 std::string name_of(const nlohmann::json& object) {
