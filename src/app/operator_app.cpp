@@ -9,8 +9,8 @@
 #include "hso/app/permission_monitor.hpp"
 #include "hso/app/shutdown_latch.hpp"
 #include "hso/build_info.hpp"
-#include "hso/controller/gated_api_client.hpp"
 #include "hso/controller/headless_service_controller.hpp"
+#include "hso/controller/write_not_allowed.hpp"
 #include "hso/http/bind_address.hpp"
 #include "hso/http/health_checks.hpp"
 #include "hso/http/http_endpoint.hpp"
@@ -139,11 +139,20 @@ int run(const config::OperatorConfig& config) {
     elector = std::make_unique<leaderelection::LeaseElector>(*lease_client, clock, *lease,
                                                              metrics.leader());
   }
-  controller::GatedApiClient writer(
-      *api, [&elector] { return elector == nullptr || elector->gate().may_write(); });
+  // The reconciler's client: every attempt of every write asks the leadership gate first, after
+  // any rate-limit wait, and must land before the lease could pass to another replica.
+  kube::ClientOptions write_options = options;
+  if (elector) {
+    write_options.write_timeout = leaderelection::leader_write_timeout(*lease);
+    write_options.before_write = [&elector] {
+      if (!elector->gate().may_write())
+        throw controller::WriteNotAllowed();
+    };
+  }
+  const auto writer = api->make_independent(write_options);
 
   controller::HeadlessServiceController controller(
-      *api, writer, config, {metrics.reconcile(), metrics.queue(), metrics.watch()}, identity,
+      *api, *writer, config, {metrics.reconcile(), metrics.queue(), metrics.watch()}, identity,
       clock);
   metrics.registry().add_collect_hook([&controller, &metrics] {
     metrics.reconcile().set_pods_watched(controller.pods_watched());

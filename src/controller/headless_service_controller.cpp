@@ -5,7 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "hso/controller/gated_api_client.hpp"
+#include "hso/controller/write_not_allowed.hpp"
 #include "hso/reconciler/keys.hpp"
 #include "hso/reconciler/options.hpp"
 #include "hso/reconciler/ownership.hpp"

@@ -132,12 +132,26 @@ HttpResponse HttpApiClient::send(const Request& request) {
   bool reauthenticated = false;
   for (int attempt = 0;; ++attempt) {
     limiter_.acquire();
+    const bool write = request.method != "GET";
+    if (write && options_.before_write)
+      options_.before_write();
+    const bool bounded_write = write && options_.write_timeout.count() > 0;
     Credential credential = credentials_->current();
     ConnectionPool::Connection connection = pool_.checkout(credential.identity);
+    // Pooled connections serve reads and writes alike, so every request sets its own bounds.
+    connection->set_connection_timeout(bounded_write ? options_.write_timeout
+                                                     : options_.connect_timeout);
+    connection->set_read_timeout(bounded_write ? options_.write_timeout : options_.timeout);
+    connection->set_write_timeout(bounded_write ? options_.write_timeout : options_.timeout);
 
     httplib::Request http_request;
     http_request.method = request.method;
     http_request.path = config_.path_prefix + request.path;
+    if (bounded_write) {
+      http_request.path =
+          with_query(std::move(http_request.path),
+                     {{"timeout", std::to_string(options_.write_timeout.count()) + "ms"}});
+    }
     http_request.headers = request_headers(credential, options_.user_agent, request.content_type);
     http_request.body = request.body;
 

@@ -46,4 +46,8 @@ std::chrono::milliseconds lease_request_timeout(const LeaseElectorConfig& config
   return config.renew_deadline / 2;
 }
 
+std::chrono::milliseconds leader_write_timeout(const LeaseElectorConfig& config) {
+  return (config.lease_duration - config.renew_deadline) / 3;
+}
+
 }  // namespace hso::leaderelection

@@ -224,6 +224,78 @@ TEST_F(HttpClientTest, EveryRequestHasATimeout) {
   EXPECT_EQ(observer_->calls, std::vector<std::string>{"create pods 0"});
 }
 
+TEST_F(HttpClientTest, EveryWriteAttemptAsksBeforeWriteAndReadsDoNot) {
+  std::atomic<int> posts{0};
+  server_.server().Post("/api/v1/namespaces/ns/services", [&](const auto&, auto& res) {
+    if (posts++ == 0) {
+      res.status = 429;
+      res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})",
+                      "application/json");
+      return;
+    }
+    res.status = 201;
+    res.set_content(kServiceJson, "application/json");
+  });
+  server_.server().Get("/api/v1/namespaces/ns/services/a", [&](const auto&, auto& res) {
+    res.set_content(kServiceJson, "application/json");
+  });
+  std::atomic<int> asked{0};
+  auto options = fast_options();
+  options.before_write = [&asked] { ++asked; };
+  auto client = make_api_client(config(), options);
+  client->get("/api/v1/namespaces/ns/services/a");
+  EXPECT_EQ(asked, 0);
+  client->create("/api/v1/namespaces/ns/services", {{"metadata", {{"name", "a"}}}});
+  EXPECT_EQ(posts, 2);
+  EXPECT_EQ(asked, 2);  // the retry asked again
+}
+
+TEST_F(HttpClientTest, WithheldWriteIsNeverSent) {
+  std::atomic<int> requests{0};
+  server_.server().Delete("/api/v1/namespaces/ns/services/a",
+                          [&](const auto&, auto& res) { ++requests, res.status = 200; });
+  auto options = fast_options();
+  options.before_write = [] { throw std::runtime_error("not the leader"); };
+  auto client = make_api_client(config(), options);
+  EXPECT_THROW(client->remove("/api/v1/namespaces/ns/services/a"), std::runtime_error);
+  EXPECT_EQ(requests, 0);
+  EXPECT_TRUE(observer_->calls.empty());
+}
+
+TEST_F(HttpClientTest, WriteTimeoutBoundsWritesOnlyAndIsSentToTheServer) {
+  const auto slow = [&](auto& res) {
+    for (int i = 0; i < 300 && !server_.closing(); ++i)
+      std::this_thread::sleep_for(10ms);
+    res.status = 200;
+    res.set_content(kServiceJson, "application/json");
+  };
+  server_.server().Patch("/api/v1/namespaces/ns/services/a", [&](const auto& req, auto& res) {
+    record(req);
+    slow(res);
+  });
+  server_.server().Get("/api/v1/namespaces/ns/services/a", [&](const auto& req, auto& res) {
+    record(req);
+    std::this_thread::sleep_for(600ms);
+    res.set_content(kServiceJson, "application/json");
+  });
+  auto options = fast_options();
+  options.timeout = 5s;
+  options.write_timeout = 300ms;
+  options.max_retries = 0;
+  auto client = make_api_client(config(), options);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(client->patch("/api/v1/namespaces/ns/services/a", PatchType::kMerge,
+                             nlohmann::json::object()),
+               TransportError);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2500ms);
+  // A read on the same pooled connections keeps the longer bound.
+  EXPECT_EQ(client->get("/api/v1/namespaces/ns/services/a")["metadata"]["name"], "a");
+  const auto requests = recorded();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_THAT(requests[0].query, HasSubstr("timeout=300ms;"));
+  EXPECT_EQ(requests[1].query, "");
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsATransportError) {
   ClientConfig c = config();
   {

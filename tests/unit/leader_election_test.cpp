@@ -136,6 +136,8 @@ TEST(LeaderElectionConfigTest, RejectsBadTimingRelations) {
   config = config_for("");
   EXPECT_THROW(validate(config), std::invalid_argument);
   EXPECT_EQ(lease_request_timeout(config_for("x")), 5s);
+  // 15 s lease, 10 s renew deadline: a write let out just before the deadline has 5 s to land.
+  EXPECT_EQ(leader_write_timeout(config_for("x")), 1666ms);
 }
 
 TEST(LeaderElectionRecordTest, RoundTripsAndToleratesMissingFields) {

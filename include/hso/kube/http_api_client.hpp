@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,13 @@ struct ClientOptions {
   int burst = 30;
   std::chrono::milliseconds timeout{30'000};  // connect, and each read and write of a request
   std::chrono::milliseconds connect_timeout{10'000};
+  // Writes (create, update, patch, delete) only. When > 0, bounds connecting and each read and
+  // write of every attempt, and is sent as the server-side `timeout`, so that a write let out at
+  // some moment cannot land much later than that.
+  std::chrono::milliseconds write_timeout{0};
+  // Writes only: called after any rate-limit wait, right before each attempt (retries included) is
+  // sent; throws to withhold the write. The leader election gate hangs here.
+  std::function<void()> before_write;
   // Retries of 429 (any request) and of 5xx and transport failures (requests safe to repeat).
   int max_retries = 5;
   BackoffPolicy retry_backoff{std::chrono::milliseconds(200), std::chrono::milliseconds(5'000), 2.0,

@@ -28,4 +28,11 @@ void validate(const LeaseElectorConfig& config);
 // failed attempt still leaves time for another one before the deadline.
 std::chrono::milliseconds lease_request_timeout(const LeaseElectorConfig& config);
 
+// How long one write of the leader may take, from being let out to being answered. A leader lets
+// writes out until its renew deadline, and nobody else can take the lease before lease duration
+// has passed since that renew, so a write must land within lease duration - renew deadline. A
+// third of that, because connecting, sending and the server's own handling are each bounded by
+// it separately.
+std::chrono::milliseconds leader_write_timeout(const LeaseElectorConfig& config);
+
 }  // namespace hso::leaderelection
