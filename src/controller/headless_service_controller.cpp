@@ -72,10 +72,12 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
   scope->pods = std::make_unique<PodStore>("pods", [annotation](const nlohmann::json& pod) {
     return reconciler::project_pod(pod, annotation);
   });
-  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
-                         [](const reconciler::PodInfo& pod) {
-                           return std::vector<std::string>{reconciler::key_for_pod(pod)};
-                         });
+  // Only pods that ask for a Service take part in choosing one; the others are not indexed.
+  scope->pods->add_index(
+      std::string(reconciler::kPodsByServiceKeyIndex), [](const reconciler::PodInfo& pod) {
+        return pod.wants_service ? std::vector<std::string>{reconciler::key_for_pod(pod)}
+                                 : std::vector<std::string>{};
+      });
   scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
   scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
   scope->endpoint_slices->add_index(
@@ -129,9 +131,11 @@ void HeadlessServiceController::connect_handlers(ScopeCaches& scope) {
   });
   scope.pods->on_update(
       [&queue](const std::string&, const PodStore::Ptr& old_pod, const PodStore::Ptr& new_pod) {
-        if (old_pod->wants_service || new_pod->wants_service) {
+        // Each side under its own key: the Service key follows the projection that asked.
+        if (old_pod->wants_service)
+          queue.add(reconciler::key_for_pod(*old_pod));
+        if (new_pod->wants_service)
           queue.add(reconciler::key_for_pod(*new_pod));
-        }
       });
   scope.pods->on_delete([&queue](const std::string&, const PodStore::Ptr& pod) {
     if (pod->wants_service)

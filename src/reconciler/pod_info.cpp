@@ -140,11 +140,20 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
     const auto it = annotations->find(std::string(annotation_key));
     info.wants_service = it != annotations->end() && it->is_string() && *it == "true";
   }
+  if (const nlohmann::json* spec = find(pod, "spec")) {
+    info.spec_hostname = string_at(*spec, "hostname");
+  }
+  if (!info.wants_service) {
+    // A pod that does not ask for a Service is only a key to the operator until it does (and
+    // the update that adds the annotation brings everything). Keeping nothing else makes the
+    // many such pods cheap, and their status churn compares equal: no update, no work.
+    info.uid.clear();
+    return info;
+  }
   if (const nlohmann::json* deletion = find(*metadata, "deletionTimestamp")) {
     info.terminating = !deletion->is_null();
   }
   if (const nlohmann::json* spec = find(pod, "spec")) {
-    info.spec_hostname = string_at(*spec, "hostname");
     info.node_name = string_at(*spec, "nodeName");
   }
   if (const nlohmann::json* status = find(pod, "status")) {

@@ -64,6 +64,29 @@ TEST(PodInfoProjectionTest, UsesTheConfiguredAnnotationKey) {
   EXPECT_TRUE(project_pod(pod, "example.com/dns")->wants_service);
 }
 
+TEST(PodInfoProjectionTest, PodsThatDoNotAskKeepOnlyTheirIdentity) {
+  json pod = pod_json();
+  pod["metadata"]["annotations"].erase(kKey);
+  const auto info = project_pod(pod, kKey);
+  ASSERT_TRUE(info);
+  EXPECT_FALSE(info->wants_service);
+  EXPECT_EQ(info->namespace_name, "default");
+  EXPECT_EQ(info->name, "web-0");
+  EXPECT_EQ(info->spec_hostname, "db");
+  EXPECT_EQ(info->created, std::chrono::sys_days(std::chrono::year(2024) / 5 / 1) + 12h);
+  EXPECT_EQ(info->uid, "");
+  EXPECT_EQ(info->node_name, "");
+  EXPECT_TRUE(info->pod_ips.empty());
+  // Status churn of such a pod projects to the same value: the store reports no update.
+  json moved = pod;
+  moved["status"]["podIPs"] = json::array({{{"ip", "10.0.0.9"}}});
+  moved["status"]["conditions"][1]["status"] = "False";
+  EXPECT_EQ(*project_pod(moved, kKey), *info);
+  // Malformed is malformed either way.
+  pod["metadata"].erase("uid");
+  EXPECT_FALSE(project_pod(pod, kKey));
+}
+
 TEST(PodInfoProjectionTest, MalformedPodsAreRejected) {
   for (const char* field : {"namespace", "name", "uid", "creationTimestamp"}) {
     json pod = pod_json();

@@ -12,7 +12,9 @@ namespace hso::reconciler {
 enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
 
 // What the operator keeps of a pod: only the fields it needs. The annotation is reduced to one
-// bool at projection time so the annotation map is not held in memory.
+// bool at projection time so the annotation map is not held in memory. Of a pod that does not ask
+// for a Service only namespace, name, creation time and spec.hostname are kept (the rest stays
+// empty), so that most pods of a big cluster cost little and their status changes are no updates.
 struct PodInfo {
   std::string namespace_name;
   std::string name;
@@ -30,7 +32,8 @@ struct PodInfo {
 };
 
 // Builds the projection from a pod as the API returns it; nullopt when a field the operator
-// relies on (namespace, name, uid, creationTimestamp) is missing or malformed.
+// relies on (namespace, name, uid, creationTimestamp) is missing or malformed, whether or not the
+// pod asks for a Service.
 std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view annotation_key);
 
 // The hostname kubelet gives the pod: spec.hostname if set, else the pod name; over 63
