@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build test unit demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -16,6 +16,15 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_BUILD_TESTS=OFF
 	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator
 	@echo "built $(BUILD_DIR)/k8s-pod-headless-service-operator"
+
+# The benchmarks of BENCHMARKS.md against a private local control plane (Release build in
+# $(BUILD_DIR); bench/run.sh lists its knobs). Warnings are the test build's business (-Werror
+# there); a Release-only false positive must not stop a measurement.
+bench: tools
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
+	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON -DHSO_WERROR=OFF
+	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
+	bench/run.sh
 
 # Every tier: unit (ASan+UBSan), then integration and e2e against a private local control plane.
 test:

@@ -1,0 +1,266 @@
+// hso-bench report: gathers the raw JSON files bench/run.sh left in a work folder into one result
+// file and prints the table of BENCHMARKS.md (Markdown) with the goals beside the figures.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common.hpp"
+#include "scenarios.hpp"
+
+namespace bench {
+namespace {
+
+json load(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file))
+    return nullptr;
+  std::ifstream in(file);
+  if (file.extension() == ".jsonl") {
+    json lines = json::array();
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty())
+        lines.push_back(json::parse(line));
+    }
+    return lines;
+  }
+  return json::parse(in);
+}
+
+std::string fixed(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
+double number_at(const json& object, const json::json_pointer& pointer) {
+  return object.is_null() || !object.contains(pointer) ? 0.0 : object.at(pointer).get<double>();
+}
+
+// "min / median / max" of one field over the lines of a .jsonl file.
+Summary over(const json& lines, const std::string& field) {
+  std::vector<double> values;
+  if (lines.is_array()) {
+    for (const json& line : lines)
+      values.push_back(line.at(field).get<double>());
+  }
+  return summarize(values);
+}
+
+std::string mmm(const Summary& s, int digits, const std::string& unit) {
+  return fixed(s.min, digits) + " / " + fixed(s.median, digits) + " / " + fixed(s.max, digits) +
+         unit;
+}
+
+std::string mib(double kib) {
+  return fixed(kib / 1024.0, 1) + " MiB";
+}
+
+}  // namespace
+
+int run_report(Args& args) {
+  const std::filesystem::path dir = args.text("dir");
+  const std::string out = args.text("out");
+  args.finish();
+
+  json raw = json::object();
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto extension = entry.path().extension();
+    if (entry.is_regular_file() && (extension == ".json" || extension == ".jsonl"))
+      raw[entry.path().stem().string()] = load(entry.path());
+  }
+  const json& meta = raw.value("meta", json::object());
+  json rows = json::array();
+  const auto row = [&](const std::string& figure, const std::string& measured,
+                       const std::string& goal, const std::string& verdict) {
+    rows.push_back({{"figure", figure}, {"measured", measured}, {"goal", goal}, {"met", verdict}});
+  };
+  const auto verdict = [](bool met) { return std::string(met ? "met" : "missed"); };
+
+  // 1. Latency.
+  for (const std::string name : {"latency-steady", "latency-burst"}) {
+    const json& run = raw.value(name, json());
+    if (run.is_null())
+      continue;
+    const bool steady = run["rate"].get<double>() > 0;
+    const json& latency = run["latency_ms"];
+    const std::string label =
+        steady ? "1. IP acknowledged → EndpointSlice seen, " + run["pods"].dump() + " pods at " +
+                     run["rate"].dump() + "/s"
+               : "1. IP acknowledged → EndpointSlice seen, burst of " + run["pods"].dump();
+    row(label,
+        "median " + fixed(latency["median"], 1) + " ms, p99 " + fixed(latency["p99"], 1) +
+            " ms, max " + fixed(latency["max"], 1) + " ms",
+        steady ? "p99 < 50 ms"
+               : "(none; all slices after " + fixed(run["all_slices_seconds"].get<double>(), 2) +
+                     " s)",
+        steady ? verdict(latency["p99"].get<double>() < 50) : "");
+    const json& dns = run["dns_ms"];
+    if (dns["count"].get<int>() > 0) {
+      row(std::string("1. IP acknowledged → CoreDNS answers, ") + (steady ? "steady" : "burst") +
+              " (sample of " + dns["count"].dump() + ")",
+          "median " + fixed(dns["median"], 1) + " ms, p99 " + fixed(dns["p99"], 1) + " ms" +
+              (run["dns_failures"].get<int>() > 0
+                   ? ", " + run["dns_failures"].dump() + " without an answer in 20 s"
+                   : ""),
+          "", "");
+    }
+  }
+
+  // 2. Throughput against the floor.
+  const Summary operator_seconds = over(raw.value("throughput", json()), "seconds");
+  const Summary floor_seconds = over(raw.value("floor", json()), "seconds");
+  if (operator_seconds.count > 0 && floor_seconds.count > 0) {
+    const json& first = raw["throughput"][0];
+    const double ratio = operator_seconds.median / floor_seconds.median;
+    row("2. " + first["pods"].dump() +
+            " pods ask at once → every Service and slice (s, min/median/max)",
+        mmm(operator_seconds, 2, " s"), "", "");
+    row("2. floor: the same creates (Service, Event, slice) by a plain loop, " +
+            raw["floor"][0]["threads"].dump() + " in flight (s)",
+        mmm(floor_seconds, 2, " s"), "", "");
+    row("2. ratio operator / floor (medians)", fixed(ratio, 2), "≤ 1.25", verdict(ratio <= 1.25));
+  }
+  if (const json& slow = raw.value("throughput-default-qps", json()); !slow.is_null()) {
+    row("2. the same at the default --kube-api-qps=20 (" + slow["pods"].dump() + " pods)",
+        fixed(slow["seconds"], 1) + " s, " + fixed(slow["pods_per_second"], 1) + " pods/s",
+        "(bounded by the client-side limit)", "");
+  }
+
+  // 3. Writes.
+  if (const json& life = raw.value("lifecycle", json()); !life.is_null()) {
+    // Service, Event, slice created; slice patched for the new IP and for terminating; Service and
+    // slice deleted (by the operator or the garbage collector, once each).
+    const double minimum = 7;
+    std::string breakdown;
+    for (const auto& [key, value] : life["apiserver_writes"].items()) {
+      breakdown += (breakdown.empty() ? "" : ", ") + key + " " +
+                   fixed(value.get<double>() / life["pods"].get<double>(), 2);
+    }
+    const double successful = life["apiserver_successful_writes_per_pod"];
+    row("3. writes per pod over its life (API server, successful)", fixed(successful, 2),
+        "7 (design minimum)", verdict(successful <= minimum + 1e-9));
+    row("3. writes per pod, every answer, by resource/verb/code", breakdown, "", "");
+  }
+  for (const auto& [name, label] : std::vector<std::pair<std::string, std::string>>{
+           {"idle", "3. writes in an idle hour-equivalent of resyncs"},
+           {"restart", "3. writes during an operator restart"}}) {
+    const json& run = raw.value(name, json());
+    if (run.is_null())
+      continue;
+    std::string extra = "; lease writes " + fixed(run["lease_writes"], 0);
+    if (run.contains("keys")) {
+      extra +=
+          "; " +
+          fixed(run["queue_adds"].get<double>() / std::max(1.0, run["keys"].get<double>()), 1) +
+          " passes over " + run["keys"].dump() + " keys";
+    }
+    row(label, fixed(run["total"], 0) + extra, "0", verdict(run["total"].get<double>() == 0));
+  }
+  if (const json& big = raw.value("big-restart", json()); big.is_array() && !big.empty()) {
+    double worst = 0;
+    for (const json& run : big)
+      worst = std::max(worst, run["total"].get<double>());
+    row("3. writes during a restart with " + meta["settings"]["big_pods"].dump() +
+            " pods (max over runs)",
+        fixed(worst, 0), "0", verdict(worst == 0));
+  }
+
+  // 4. Memory.
+  const json& memory = raw.value("memory", json::array());
+  double empty_rss = 0, grown_rss = 0;
+  std::vector<double> steady, peaks;
+  for (const json& sample : memory) {
+    const std::string phase = sample["phase"];
+    if (phase == "empty")
+      empty_rss = sample["rss_kib"];
+    else if (phase == "grown")
+      grown_rss = sample["rss_kib"];
+    else if (phase.rfind("steady-", 0) == 0) {
+      steady.push_back(sample["rss_kib"]);
+      peaks.push_back(sample["hwm_kib"]);
+    }
+  }
+  std::vector<double> first, ready_seconds;
+  for (const auto& [key, value] : raw.items()) {
+    if (key.rfind("startup-big-", 0) == 0) {
+      first.push_back(value["rss_first_kib"]);
+      ready_seconds.push_back(value["ready_seconds"]);
+    }
+  }
+  const double big_pods = number_at(meta, "/settings/big_pods"_json_pointer);
+  if (!steady.empty()) {
+    const Summary s = summarize(steady), p = summarize(peaks), f = summarize(first);
+    row("4. resident set, operator on an empty cluster", mib(empty_rss), "", "");
+    row("4. resident set at start (first look), " + fixed(big_pods, 0) + " pods", mib(f.median), "",
+        "");
+    row("4. peak resident set (VmHWM) through start-up and the first pass, min/median/max",
+        mib(p.min) + " / " + mib(p.median) + " / " + mib(p.max), "not much above steady",
+        verdict(p.median <= s.median * 1.25));
+    row("4. steady resident set with " + fixed(big_pods, 0) + " pods watched, min/median/max",
+        mib(s.min) + " / " + mib(s.median) + " / " + mib(s.max), "< 20 MiB",
+        verdict(s.median < 20 * 1024));
+    row("4. steady resident set after the pods were created while it ran", mib(grown_rss),
+        "< 20 MiB", verdict(grown_rss < 20 * 1024));
+    row("4. bytes per watched pod ((steady − empty) / pods)",
+        fixed((s.median - empty_rss) * 1024 / big_pods, 0) + " B", "", "");
+  }
+
+  // 5. CPU.
+  for (const json& phase : raw.value("cpu", json::array())) {
+    const double events = phase["pod_events"];
+    if (events <= 0)
+      continue;
+    row("5. CPU per 1,000 pod events, " + phase["phase"].get<std::string>() + " (" +
+            fixed(events, 0) + " events)",
+        fixed(phase["cpu_seconds"].get<double>() * 1000 / events, 3) + " s", "", "");
+  }
+
+  // 6. Start-up.
+  if (!ready_seconds.empty()) {
+    const Summary ready = summarize(ready_seconds);
+    const json& list = raw.value("list", json());
+    const double list_median = number_at(list, "/seconds/median"_json_pointer);
+    row("6. process start → /readyz with " + fixed(big_pods, 0) + " pods (s, min/median/max)",
+        mmm(ready, 2, " s"), "", "");
+    row("6. the API server's paged list of those pods alone (median of 5)",
+        fixed(list_median, 2) + " s", "", "");
+    row("6. start → ready minus the list", fixed(ready.median - list_median, 2) + " s", "< 2 s",
+        verdict(ready.median - list_median < 2));
+  }
+
+  // 7. Failover.
+  if (const json& failover = raw.value("failover", json());
+      failover.is_array() && !failover.empty()) {
+    for (const std::string mode : {"sigkill", "sigterm"}) {
+      std::vector<double> millis;
+      for (const json& run : failover) {
+        if (run["mode"] == mode)
+          millis.push_back(run["ms"]);
+      }
+      if (!millis.empty()) {
+        const Summary s = summarize(millis);
+        row("7. failover after " + mode + " of the leader → first write of the new leader",
+            mmm(s, 0, " ms"), "", "");
+      }
+    }
+  } else {
+    row("7. failover (SIGKILL, SIGTERM) → new leader's first write",
+        "not measured (HSO_BENCH_FAILOVER_REPEAT=0, or see failover.log)", "", "");
+  }
+
+  std::cout << "| figure | measured | goal | |\n|---|---|---|---|\n";
+  for (const json& r : rows) {
+    std::cout << "| " << r["figure"].get<std::string>() << " | " << r["measured"].get<std::string>()
+              << " | " << r["goal"].get<std::string>() << " | " << r["met"].get<std::string>()
+              << " |\n";
+  }
+  std::cout << "\n" << meta.dump() << "\n";
+  if (!out.empty()) {
+    std::ofstream file(out);
+    file << json{{"meta", meta}, {"table", rows}, {"raw", raw}}.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace bench

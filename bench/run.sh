@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# The benchmarks of BENCHMARKS.md (`make bench`): brings up a private local control plane (kwok
+# simulates the nodes), runs the Release operator against it, drives the scenarios of hso-bench,
+# reads the operator's /proc and both /metrics pages, prints a table and writes
+# bench/results/latest.json.
+#
+# Knobs (environment):
+#   HSO_BENCH_BUILD_DIR   where the Release build is (default build/)
+#   HSO_BENCH_RESULTS     where latest.json goes (default bench/results)
+#   HSO_BENCH_LATENCY_PODS=1000  HSO_BENCH_RATE=10  HSO_BENCH_THROUGHPUT_PODS=1000
+#   HSO_BENCH_REPEAT=3    throughput/floor and start-up repetitions
+#   HSO_BENCH_LIFECYCLE_PODS=100  HSO_BENCH_BIG_PODS=10000  HSO_BENCH_BIG_ANNOTATED=1000
+#   HSO_BENCH_QPS=1000 HSO_BENCH_BURST=2000  the operator's --kube-api-qps/--kube-api-burst
+#   HSO_BENCH_DEFAULT_QPS_PODS=200  pods of the throughput run at the default --kube-api-qps (0: skip)
+#   HSO_BENCH_IDLE_RESYNC=5s  HSO_BENCH_IDLE_PASSES=6  resync period and passes of the idle window
+#   HSO_BENCH_FAILOVER_REPEAT=3  SIGKILL and SIGTERM failovers each (bench/failover.sh; 0: skip)
+#   HSO_BENCH_KEEP=1      keep the work folder (operator logs, raw JSON)
+set -euo pipefail
+shopt -s inherit_errexit
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
+results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
+operator=${build_dir}/k8s-pod-headless-service-operator
+bench=${build_dir}/bench/hso-bench
+latency_pods=${HSO_BENCH_LATENCY_PODS:-1000}
+rate=${HSO_BENCH_RATE:-10}
+throughput_pods=${HSO_BENCH_THROUGHPUT_PODS:-1000}
+repeat=${HSO_BENCH_REPEAT:-3}
+lifecycle_pods=${HSO_BENCH_LIFECYCLE_PODS:-100}
+big_pods=${HSO_BENCH_BIG_PODS:-10000}
+big_annotated=${HSO_BENCH_BIG_ANNOTATED:-1000}
+qps=${HSO_BENCH_QPS:-1000}
+burst=${HSO_BENCH_BURST:-2000}
+default_qps_pods=${HSO_BENCH_DEFAULT_QPS_PODS:-200}
+idle_resync=${HSO_BENCH_IDLE_RESYNC:-5s}
+idle_passes=${HSO_BENCH_IDLE_PASSES:-6}
+failover_repeat=${HSO_BENCH_FAILOVER_REPEAT:-3}
+workers=4
+readonly lease_ns=hso-bench-system managed_label=app.kubernetes.io/managed-by=k8s-pod-headless-service-operator
+
+started=${SECONDS}
+say() { printf '[bench +%4ds] %s\n' "$((SECONDS - started))" "$*" >&2; }
+die() {
+  say "error: $*"
+  exit 1
+}
+
+[[ -x "${operator}" && -x "${bench}" ]] || die "build first: ${operator} and ${bench} (make bench does)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hso-bench.XXXXXX")
+export LOCAL_CLUSTER_DIR=${work}/cluster
+op_pid=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  [[ -n "${op_pid}" ]] && kill -TERM "${op_pid}" 2>/dev/null && wait "${op_pid}" 2>/dev/null
+  if ((rc != 0)); then
+    LOCAL_CLUSTER_KEEP_LOGS=1 "${root}/hack/local-cluster.sh" down >/dev/null 2>&1
+    say "failed; operator logs and raw results kept in ${work}"
+  else
+    "${root}/hack/local-cluster.sh" down >/dev/null 2>&1
+    if [[ "${HSO_BENCH_KEEP:-0}" == 1 ]]; then say "kept ${work}"; else rm -rf "${work}"; fi
+  fi
+  exit "${rc}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "local control plane in ${LOCAL_CLUSTER_DIR}"
+eval "$("${root}/hack/local-cluster.sh" up)"
+k() { kubectl --request-timeout=30s "$@"; }
+
+# ---------------------------------------------------------------------------
+# The operator: one at a time, its pid in $op_pid, its ports in $metrics_addr/$probes_addr.
+
+metrics_addr=""
+probes_addr=""
+op_log=${work}/operator.log
+
+# start_operator [--kube-api-qps=Q --kube-api-burst=B] [extra flags...]: $qps/$burst unless given.
+start_operator() {
+  local ports limits=(--kube-api-qps "${qps}" --kube-api-burst "${burst}")
+  [[ "${1:-}" != --kube-api-qps=* ]] || {
+    limits=("$1" "$2")
+    shift 2
+  }
+  mapfile -t ports < <(freeport -n 2)
+  metrics_addr=127.0.0.1:${ports[0]}
+  probes_addr=127.0.0.1:${ports[1]}
+  printf '=== start %s\n' "$*" >>"${op_log}"
+  "${operator}" run --kubeconfig "${KUBECONFIG}" --leader-election-namespace "${lease_ns}" \
+    --metrics-bind-address "${metrics_addr}" --health-probe-bind-address "${probes_addr}" \
+    "${limits[@]}" --workers "${workers}" \
+    --log-level warn "$@" </dev/null >>"${op_log}" 2>&1 &
+  op_pid=$!
+}
+
+# Follows the start to /readyz (JSON to $1), then waits for the lease.
+follow_start() {
+  "${bench}" startup --pid="${op_pid}" --probes="${probes_addr}" >"$1"
+  local deadline=$((SECONDS + 60))
+  until curl -fsS --max-time 2 "http://${metrics_addr}/metrics" 2>/dev/null \
+    | grep -q '^leader_election_master_status{.*} 1'; do
+    ((SECONDS < deadline)) || die "the operator did not become the leader"
+    sleep 0.1
+  done
+}
+
+stop_operator() {
+  kill -TERM "${op_pid}"
+  wait "${op_pid}" || true
+  op_pid=""
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${op_pid}/stat"; }
+status_kib() { awk -v f="$1:" '$1 == f {print $2}' "/proc/${op_pid}/status"; }
+pod_events() {
+  curl -fsS "http://${metrics_addr}/metrics" \
+    | awk '/^headless_service_operator_watch_events_total\{.*resource="pods"/ {s += $NF} END {print s + 0}'
+}
+owned_services() { k get services -A -l "${managed_label}" --no-headers 2>/dev/null | wc -l; }
+
+# cpu_phase NAME COMMAND...: runs COMMAND and records the operator's CPU time and pod events.
+cpu_phase() {
+  local name=$1 ticks0 events0 ticks1 events1
+  shift
+  ticks0=$(cpu_ticks)
+  events0=$(pod_events)
+  "$@"
+  ticks1=$(cpu_ticks)
+  events1=$(pod_events)
+  printf '{"phase":"%s","cpu_seconds":%s,"pod_events":%s}\n' "${name}" \
+    "$(awk -v a="${ticks0}" -v b="${ticks1}" -v hz="$(getconf CLK_TCK)" 'BEGIN {print (b - a) / hz}')" \
+    "$((events1 - events0))" >>"${work}/cpu.jsonl"
+}
+
+settle() { # EXPECTED_RECONCILES
+  "${bench}" wait-settled --operator-metrics="${metrics_addr}" --reconciles="$1" >/dev/null
+}
+
+memory_sample() { # NAME
+  printf '{"phase":"%s","rss_kib":%s,"hwm_kib":%s}\n' "$1" "$(status_kib VmRSS)" \
+    "$(status_kib VmHWM)" >>"${work}/memory.jsonl"
+}
+
+new_namespace() {
+  k create namespace "$1" >/dev/null
+  k -n "$1" wait --for=create serviceaccount/default --timeout=60s >/dev/null
+}
+
+# ---------------------------------------------------------------------------
+
+new_namespace "${lease_ns}"
+say "operator on an empty cluster"
+start_operator
+follow_start "${work}/startup-empty.json"
+settle 0
+memory_sample empty
+
+say "writes per pod: ${lifecycle_pods} pods created, given an IP, IP changed, deleted"
+new_namespace bench-writes
+"${bench}" lifecycle --namespace=bench-writes --pods="${lifecycle_pods}" \
+  --operator-metrics="${metrics_addr}" >"${work}/lifecycle.json"
+
+say "latency: ${latency_pods} pods at ${rate} pods/s"
+new_namespace bench-lat-steady
+cpu_phase latency-steady "${bench}" latency --namespace=bench-lat-steady --pods="${latency_pods}" \
+  --rate="${rate}" --dns="${CLUSTER_DNS}" --dns-every=20 >"${work}/latency-steady.json"
+
+say "latency: ${latency_pods} pods at once"
+new_namespace bench-lat-burst
+cpu_phase latency-burst "${bench}" latency --namespace=bench-lat-burst --pods="${latency_pods}" \
+  --rate=0 --dns="${CLUSTER_DNS}" --dns-every=50 >"${work}/latency-burst.json"
+
+for ((r = 1; r <= repeat; r++)); do
+  say "throughput ${r}/${repeat}: ${throughput_pods} pods ask at once; then the write floor"
+  new_namespace "bench-tput-${r}"
+  cpu_phase throughput "${bench}" throughput --namespace="bench-tput-${r}" \
+    --pods="${throughput_pods}" >>"${work}/throughput.jsonl"
+  new_namespace "bench-floor-${r}"
+  "${bench}" write-floor --namespace="bench-floor-${r}" --count="${throughput_pods}" \
+    --threads="${workers}" >>"${work}/floor.jsonl"
+done
+
+say "restart: SIGTERM, start again with --resync-period=${idle_resync}; writes until settled"
+settle 0
+keys=$(owned_services)
+"${bench}" snapshot >"${work}/restart-before.json"
+stop_operator
+start_operator --resync-period="${idle_resync}"
+follow_start "${work}/startup-restart.json"
+settle "${keys}"
+"${bench}" snapshot >"${work}/restart-after.json"
+"${bench}" diff --before="${work}/restart-before.json" --after="${work}/restart-after.json" \
+  >"${work}/restart.json"
+
+idle_seconds=$(awk -v p="${idle_resync%s}" -v n="${idle_passes}" 'BEGIN {print p * n}')
+say "idle: ${idle_passes} resync passes over ${keys} keys (${idle_seconds}s = $((idle_passes * 10)) min at the default period)"
+adds0=$(curl -fsS "http://${metrics_addr}/metrics" | awk '/^headless_service_operator_workqueue_adds_total/ {print $NF}')
+"${bench}" snapshot >"${work}/idle-before.json"
+sleep "${idle_seconds}" # the observation window is the measured quantity, not a synchronisation
+"${bench}" snapshot >"${work}/idle-after.json"
+adds1=$(curl -fsS "http://${metrics_addr}/metrics" | awk '/^headless_service_operator_workqueue_adds_total/ {print $NF}')
+"${bench}" diff --before="${work}/idle-before.json" --after="${work}/idle-after.json" \
+  | sed "s/}\$/,\"keys\":${keys},\"queue_adds\":$(awk -v a="${adds0}" -v b="${adds1}" 'BEGIN {print b - a}')}/" \
+    >"${work}/idle.json"
+stop_operator
+
+if ((default_qps_pods > 0)); then
+  say "throughput at the default --kube-api-qps (20/30): ${default_qps_pods} pods"
+  start_operator --kube-api-qps=20 --kube-api-burst=30
+  follow_start "${work}/startup-default-qps.json"
+  new_namespace bench-tput-default
+  "${bench}" throughput --namespace=bench-tput-default --pods="${default_qps_pods}" \
+    >"${work}/throughput-default-qps.json"
+  stop_operator
+fi
+
+say "clean up before the memory runs"
+mapfile -t doomed < <(k get namespaces -o name | grep '^namespace/bench-' || true)
+if ((${#doomed[@]} > 0)); then
+  k delete --wait=false "${doomed[@]}" >/dev/null
+  k wait --for=delete "${doomed[@]}" --timeout=600s >/dev/null 2>&1 || true
+  ! k get namespaces -o name | grep -q "^namespace/bench-" || die "bench namespaces still there after 600 s"
+fi
+start_operator
+follow_start "${work}/startup-clean.json"
+settle 0
+
+say "memory: ${big_pods} pods (${big_annotated} annotated) created while the operator runs"
+new_namespace bench-memory
+cpu_phase populate "${bench}" populate --namespace=bench-memory --pods="${big_pods}" \
+  --annotated="${big_annotated}" >"${work}/populate.json"
+settle "${big_annotated}"
+memory_sample grown
+for ((r = 1; r <= repeat; r++)); do
+  say "start-up ${r}/${repeat} with ${big_pods} pods"
+  settle 0
+  "${bench}" snapshot >"${work}/big-restart-before.json"
+  stop_operator
+  start_operator
+  follow_start "${work}/startup-big-${r}.json"
+  settle "${big_annotated}"
+  "${bench}" snapshot >"${work}/big-restart-after.json"
+  "${bench}" diff --before="${work}/big-restart-before.json" \
+    --after="${work}/big-restart-after.json" >>"${work}/big-restart.jsonl"
+  memory_sample "steady-${r}"
+done
+"${bench}" list --path=/api/v1/pods --repeat=5 >"${work}/list.json"
+
+stop_operator
+
+if ((failover_repeat > 0)); then
+  say "failover: ${failover_repeat} x SIGKILL and SIGTERM of the leader of two replicas (tests/e2e/lib/ha.sh)"
+  HSO_OPERATOR_BINARY=${operator} "${root}/bench/failover.sh" "${failover_repeat}" \
+    >"${work}/failover.jsonl" 2>"${work}/failover.log" \
+    || say "failover measurement failed (kept: ${work}/failover.log): $(tail -n 3 "${work}/failover.log")"
+fi
+
+{
+  printf '{"date":"%s","nproc":%s,"mem_total_kib":%s,"os":"%s","kernel":"%s",' \
+    "$(date -u +%FT%TZ)" "$(nproc)" "$(awk '/MemTotal/ {print $2}' /proc/meminfo)" \
+    "$(. /etc/os-release && printf '%s' "${PRETTY_NAME}")" "$(uname -r)"
+  printf '"operator_commit":"%s","operator_version":"%s",' \
+    "$(git -C "${root}" rev-parse --short=12 HEAD)$(git -C "${root}" diff --quiet HEAD -- src include || printf '+dirty')" \
+    "$("${operator}" version 2>/dev/null | head -n 1)"
+  printf '"kube_apiserver":"%s","etcd":"%s","kwok":"%s","coredns":"%s",' \
+    "$(kube-apiserver --version 2>/dev/null)" "$(etcd --version 2>/dev/null | head -n 1)" \
+    "$(kwok --version 2>/dev/null | head -n 1)" "$(coredns -version 2>/dev/null | head -n 1)"
+  printf '"settings":{"latency_pods":%s,"rate":%s,"throughput_pods":%s,"repeat":%s,"lifecycle_pods":%s,"big_pods":%s,"big_annotated":%s,"qps":%s,"burst":%s,"workers":%s,"idle_resync":"%s","idle_passes":%s},' \
+    "${latency_pods}" "${rate}" "${throughput_pods}" "${repeat}" "${lifecycle_pods}" "${big_pods}" \
+    "${big_annotated}" "${qps}" "${burst}" "${workers}" "${idle_resync}" "${idle_passes}"
+  printf '"wall_seconds":%s}\n' "$((SECONDS - started))"
+} >"${work}/meta.json"
+mkdir -p "${results_dir}"
+"${bench}" report --dir="${work}" --out="${results_dir}/latest.json"
+say "results: ${results_dir}/latest.json (wall time $((SECONDS - started)) s)"

@@ -1,0 +1,155 @@
+// Latency: from the API server's answer to a pod's status patch that sets its IP, to the moment a
+// watch sees an EndpointSlice carrying that IP; optionally until CoreDNS answers with it.
+#include <condition_variable>
+#include <deque>
+
+#include "common.hpp"
+#include "scenarios.hpp"
+
+namespace bench {
+namespace {
+
+// Asks CoreDNS for sampled pods, one at a time, until it answers with the pod's IP.
+class DnsProber {
+ public:
+  explicit DnsProber(std::string server) : server_(std::move(server)) {
+    if (!server_.empty())
+      thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  }
+  void probe(std::string name, std::string ip, Clock::time_point since) {
+    if (server_.empty())
+      return;
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(name), std::move(ip), since});
+    ++queued_;
+    wake_.notify_one();
+  }
+  // Waits until every queued probe has an answer or gave up.
+  std::vector<double> results(std::chrono::seconds deadline) {
+    wait_until("DNS answers", deadline, [this] {
+      std::lock_guard lock(mutex_);
+      return finished_ == queued_;
+    });
+    std::lock_guard lock(mutex_);
+    return millis_;
+  }
+  std::size_t failures() {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+
+ private:
+  struct Probe {
+    std::string name, ip;
+    Clock::time_point since;
+  };
+  void run(std::stop_token stop) {
+    while (true) {
+      Probe next;
+      {
+        std::unique_lock lock(mutex_);
+        if (!wake_.wait(lock, stop, [this] { return !queue_.empty(); }))
+          return;
+        next = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      const auto give_up = next.since + std::chrono::seconds(20);
+      bool answered = false;
+      while (!answered && Clock::now() < give_up && !stop.stop_requested()) {
+        answered = dns_answers(server_, next.name, next.ip, std::chrono::milliseconds(20));
+        if (!answered)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      const auto now = Clock::now();
+      std::lock_guard lock(mutex_);
+      if (answered) {
+        millis_.push_back(millis_between(next.since, now));
+      } else {
+        ++failures_;
+      }
+      ++finished_;
+    }
+  }
+
+  const std::string server_;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<Probe> queue_;
+  std::size_t queued_ = 0, finished_ = 0, failures_ = 0;
+  std::vector<double> millis_;
+  std::jthread thread_;
+};
+
+}  // namespace
+
+int run_latency(Args& args) {
+  const std::string ns = args.text("namespace");
+  const long pods = args.integer("pods", 1000);
+  const double rate = args.number("rate", 10);  // pods/s; 0: all at once
+  const int threads = static_cast<int>(args.integer("threads", 16));
+  const std::string dns = args.text("dns");
+  const long dns_every = args.integer("dns-every", 50);
+  const auto deadline = std::chrono::seconds(args.integer("timeout", 600));
+  args.finish();
+
+  auto client = make_client(static_cast<std::size_t>(threads) + 4);
+  NamespaceObserver observer(*client, ns);
+  observer.remove_sentinels();
+
+  // The pods exist (and have their Services) before the IPs come: the IP is what is measured.
+  const auto created = Clock::now();
+  parallel_for(pods, threads, [&](long i) {
+    client->create(pods_path(ns), pod_body(ns, pod_name("lat", i), true));
+  });
+  wait_until("a Service for every pod", deadline,
+             [&] { return observer.services().size() >= static_cast<std::size_t>(pods); });
+  const double services_seconds = seconds_since(created);
+
+  std::vector<Clock::time_point> acked(static_cast<std::size_t>(pods));
+  DnsProber prober(dns);
+  const auto set_ip = [&](long i) {
+    const std::string name = pod_name("lat", i);
+    client->patch(pod_path(ns, name) + "/status", hso::kube::PatchType::kMerge,
+                  status_patch(pod_ip(i, 0)));
+    acked[static_cast<std::size_t>(i)] = Clock::now();
+    if (dns_every > 0 && i % dns_every == 0)
+      prober.probe(name + "." + ns + ".svc.cluster.local", pod_ip(i, 0), acked[i]);
+  };
+  const auto started = Clock::now();
+  if (rate > 0) {
+    for (long i = 0; i < pods; ++i) {
+      std::this_thread::sleep_until(started + std::chrono::duration_cast<Clock::duration>(
+                                                  std::chrono::duration<double>(i / rate)));
+      set_ip(i);
+    }
+  } else {
+    parallel_for(pods, threads, set_ip);
+  }
+  const double drive_seconds = seconds_since(started);
+  // The sentinel's address is in the set too.
+  wait_until("an EndpointSlice with every pod's IP", deadline,
+             [&] { return observer.addresses().size() >= static_cast<std::size_t>(pods) + 1; });
+  std::vector<double> millis;
+  Clock::time_point last = started;
+  for (long i = 0; i < pods; ++i) {
+    const auto seen = observer.addresses().at(pod_ip(i, 0));
+    if (!seen)
+      throw std::runtime_error("no EndpointSlice carries " + pod_ip(i, 0));
+    last = std::max(last, *seen);
+    millis.push_back(millis_between(acked[static_cast<std::size_t>(i)], *seen));
+  }
+  const auto dns_millis = prober.results(std::chrono::seconds(60));
+  print_json({{"scenario", "latency"},
+              {"namespace", ns},
+              {"pods", pods},
+              {"rate", rate},
+              {"services_seconds", services_seconds},
+              {"drive_seconds", drive_seconds},
+              {"all_slices_seconds", millis_between(started, last) / 1000},
+              {"latency_ms", summarize(millis).to_json()},
+              {"dns_ms", summarize(dns_millis).to_json()},
+              {"dns_failures", prober.failures()}});
+  return 0;
+}
+
+}  // namespace bench
