@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Issue 5, a leader that loses the Lease while it still runs: cut off from the API server by its
+# tcpproxy (a partition: nothing delivered, connections left open), or robbed of the Lease by
+# someone else. Each replica has its own ServiceAccount identity; the audit log tells who wrote.
+#
+# Short timings keep it quick and keep the ratios of the defaults: lease duration 8 s, renew
+# deadline 5 s, retry period 1 s; and a graceful shutdown (drain) of 5 s.
+ha_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo "${PWD}/lib"; else echo "${PWD}/../lib"; fi)
+# shellcheck source=lib/common.sh
+source "${ha_lib_dir}/common.sh"
+# shellcheck source=lib/packaging.sh
+source "${ha_lib_dir}/packaging.sh"
+# shellcheck source=lib/ha.sh
+source "${ha_lib_dir}/ha.sh"
+
+ha_init hapart
+
+readonly LEASE=8 RENEW=5 RETRY=1 GRACE=5
+timings=(--lease-duration "${LEASE}s" --renew-deadline "${RENEW}s" --retry-period "${RETRY}s"
+  --graceful-shutdown-timeout "${GRACE}s")
+
+# not_leading NAME: predicate, the replica reports leader_election_master_status 0 or has exited.
+not_leading() {
+  local status
+  status=$(ha_master_status "$1" 2>/dev/null || echo gone)
+  [[ "${status}" != 1 ]] || {
+    echo "replica $1 still reports leader_election_master_status 1"
+    return 1
+  }
+}
+
+# start_pair A B: A leads (it starts alone), B is a ready standby; churn runs and A has written.
+start_pair() {
+  local t0
+  ha_start_replica "$1" "${timings[@]}"
+  pkg_wait_ready "$1"
+  assert_eq "$1" "$(ha_wait_leader 30)" "first leader"
+  ha_start_replica "$2" "${timings[@]}"
+  pkg_wait_ready "$2"
+  t0=$(ha_now_ms)
+  ha_churn_start "$1"
+  wait_for "a write of the leader $1 under churn" 30 ha_has_work_write "$1" "${t0}"
+}
+
+# make_burst PREFIX N: N annotated pods in one request, so the leader has a backlog of writes
+# (it writes at --kube-api-qps, 20/s) when the test cuts it off.
+make_burst() {
+  local i docs=""
+  for ((i = 0; i < $2; i++)); do
+    docs+="---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1-${i}
+  namespace: ${ns}
+  labels:
+    e2e.hso/test: \"${E2E_NAME//_/-}\"
+  annotations:
+    ${HSO_ANNOTATION}: \"true\"
+spec:
+  terminationGracePeriodSeconds: 1
+  tolerations:
+  - operator: Exists
+  containers:
+  - name: app
+    image: registry.invalid/hso-e2e/app:1
+"
+  done
+  k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the burst of pods $1-N"
+}
+
+# has_burst_write REPLICA SINCE_MS PREFIX: predicate, the replica wrote an object of the burst.
+has_burst_write() {
+  [[ -n "$(ha_work_writes "$2" "$1" | awk -F '\t' -v p="$3-" 'index($7, p) == 1')" ]] || {
+    echo "no write of $1 for the pods $3-N yet"
+    return 1
+  }
+}
+
+# ms_since T0: milliseconds from T0 to now.
+ms_since() { echo $(($(ha_now_ms) - $1)); }
+
+# wait_exit_by NAME T0 SECONDS: the replica exits within SECONDS of T0 (ms); prints its status.
+wait_exit_by() {
+  local left
+  left=$(($3 - ($(ha_now_ms) - $2) / 1000))
+  ((left > 0)) || left=1
+  ha_wait_exit "$1" "${left}"
+}
+
+# Case 1: the leader's path to the API server goes into a blackhole while it works through a
+# backlog of writes (a burst of 40 pods), so writes are in flight at the cut. It stops leading by
+# its renew deadline (its /metrics say so while it is still cut off) and exits 1 within the drain
+# that follows; the standby takes the Lease only after it expired, then reconciles the backlog and
+# a pod created after the cut. When the path heals, whatever the old leader had sent is delivered
+# (as TCP would retransmit it): none of its writes may land after its renew deadline, nor after
+# the new leader's first write.
+case_1() {
+  local t_cut t_down rc new first acquired last_renew late arrivals
+  ha_stop_leftovers
+  start_pair p1 p2
+  local t_burst
+  t_burst=$(ha_now_ms)
+  make_burst burst 40
+  wait_for "p1 to start on the burst" 30 has_burst_write p1 "${t_burst}" burst
+  t_cut=$(ha_now_ms)
+  ha_proxy p1 blackhole
+  make_pod after-cut
+  wait_for "p1 to stop leading" $((RENEW + RETRY * 2 + HA_MARGIN)) not_leading p1
+  t_down=$(ms_since "${t_cut}")
+  say "p1 stopped leading ${t_down} ms after the cut"
+  if operator_alive p1; then
+    local healthz
+    healthz=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+      "http://127.0.0.1:$(cat "$(operator_dir p1)/probe_port")/healthz" || true)
+    say "p1 while cut off and not leading: /healthz ${healthz}, $(ha_proxy_status p1)"
+  fi
+  new=$(ha_wait_leader $((LEASE + RETRY * 2 + HA_MARGIN)) p1)
+  assert_eq p2 "${new}" "new leader"
+  wait_for "a write of p2 after the cut" 30 ha_has_work_write p2 "${t_cut}"
+  wait_for "Service after-cut" 30 exists service after-cut
+  wait_for "EndpointSlice of after-cut" 30 ha_has_slice after-cut
+  wait_for "Service burst-39" 30 exists service burst-39
+  wait_for "EndpointSlice of burst-39" 30 ha_has_slice burst-39
+  # Lost at the renew deadline, then at most the drain.
+  rc=$(wait_exit_by p1 "${t_cut}" $((RENEW + GRACE + HA_MARGIN)))
+  assert_eq 1 "${rc}" "exit status of the cut-off leader"
+  grep -q 'no successful renew within the renew deadline' "$(operator_log p1)" \
+    || fail "p1 did not log the missed renew deadline: $(tail -n 5 "$(operator_log p1)")"
+  say "p1 exited ${rc} $(ms_since "${t_cut}") ms after the cut"
+  # Safety: p2 took the Lease a full lease duration after p1's last renew landed.
+  acquired=$(ha_first_ms "$(ha_lease_writes "${t_cut}" p2)")
+  last_renew=$(ha_last_ms "$(awk -F '\t' -v t="${t_cut}" '$1 < t' <<<"$(ha_lease_writes 0 p1)")")
+  awk -v a="${acquired}" -v r="${last_renew}" -v d="${LEASE}" 'BEGIN { exit !(a - r >= d * 1000) }' \
+    || fail "p2 took the Lease at ${acquired}, less than ${LEASE}s after p1's last renew at ${last_renew}"
+  ha_churn_stop
+  # Heal the partition; the proxy delivers what it held and the closed connections drain.
+  ha_proxy p1 pass
+  wait_for "p1's proxy to deliver what it held and close" 60 ha_proxy_drained p1
+  first=$(ha_first_ms "$(ha_work_writes "${t_cut}" p2)")
+  arrivals=$(ha_audit | awk -F '\t' -v t="${t_cut}" '$1 >= t && $3 == "p1"')
+  say "requests of p1 completed after the cut (audit): ${arrivals:-none}"
+  late=$(awk -F '\t' -v t="$((t_cut + RENEW * 1000))" '$1 > t && $8 ~ /^2/' <<<"${arrivals}")
+  [[ -z "${late}" ]] || fail "writes of p1 landed after its renew deadline (cut at ${t_cut}): ${late}"
+  late=$(awk -F '\t' -v t="${first}" '$1 > t && $8 ~ /^2/' <<<"${arrivals}")
+  [[ -z "${late}" ]] || fail "writes of p1 landed after p2's first write at ${first}: ${late}"
+  say "HA_MEASURE blackhole_to_not_leading_ms=${t_down} blackhole_to_lease_ms=$((${acquired%.*} - t_cut)) blackhole_to_first_write_ms=$((${first%.*} - t_cut))"
+  ha_stop_all
+}
+
+# Case 2: someone else takes the Lease (a fresh holderIdentity and renewTime). The leader notices
+# at its next renew, stops writing (no write of it lands after the theft plus the renew deadline)
+# and exits 1; the standby waits the thief's lease out, then leads and reconciles.
+case_2() {
+  local t_steal now rc new acquired late
+  ha_stop_leftovers
+  start_pair s1 s2
+  now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+  t_steal=$(ha_now_ms)
+  k -n "${ha_opns}" patch lease "${HA_LEASE_NAME}" --type=merge -p \
+    "{\"spec\":{\"holderIdentity\":\"thief\",\"acquireTime\":\"${now}\",\"renewTime\":\"${now}\",\"leaseDurationSeconds\":${LEASE}}}" >/dev/null
+  say "Lease stolen at ${t_steal}"
+  rc=$(wait_exit_by s1 "${t_steal}" $((RENEW + GRACE + HA_MARGIN)))
+  assert_eq 1 "${rc}" "exit status of the robbed leader"
+  grep -q 'lost the lease to thief' "$(operator_log s1)" \
+    || fail "s1 did not log losing the Lease to the thief: $(tail -n 5 "$(operator_log s1)")"
+  say "s1 exited ${rc} $(ms_since "${t_steal}") ms after the theft"
+  make_pod after-steal
+  new=$(ha_wait_leader $((LEASE + RETRY * 2 + HA_MARGIN)) s1)
+  assert_eq s2 "${new}" "new leader"
+  acquired=$(ha_first_ms "$(ha_lease_writes "${t_steal}" s2)")
+  awk -v a="${acquired}" -v t="${t_steal}" -v d="${LEASE}" 'BEGIN { exit !(a - t >= d * 1000) }' \
+    || fail "s2 took the Lease at ${acquired}, less than ${LEASE}s after the theft at ${t_steal}"
+  wait_for "Service after-steal" 30 exists service after-steal
+  wait_for "EndpointSlice of after-steal" 30 ha_has_slice after-steal
+  ha_churn_stop
+  late=$(ha_audit | awk -F '\t' -v t="$((t_steal + RENEW * 1000))" '$1 > t && $3 == "s1" && $8 ~ /^2/')
+  [[ -z "${late}" ]] || fail "writes of s1 landed after the theft plus the renew deadline: ${late}"
+  say "HA_MEASURE steal_to_exit_ms=$(($(date +%s%3N -r "$(operator_dir s1)/rc") - t_steal)) steal_to_lease_ms=$((${acquired%.*} - t_steal))"
+  ha_stop_all
+}
+
+run_case 1 "partitioned leader: stops by its renew deadline, exits 1, no late write lands" case_1
+run_case 2 "stolen Lease: the leader stops writing and exits 1, the standby waits it out" case_2
+e2e_finish
