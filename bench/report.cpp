@@ -66,8 +66,11 @@ int run_report(Args& args) {
   json raw = json::object();
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const auto extension = entry.path().extension();
-    if (entry.is_regular_file() && (extension == ".json" || extension == ".jsonl"))
-      raw[entry.path().stem().string()] = load(entry.path());
+    const std::string stem = entry.path().stem().string();
+    // Counter snapshots only feed the diffs next to them.
+    const bool snapshot = stem.ends_with("-before") || stem.ends_with("-after");
+    if (entry.is_regular_file() && !snapshot && (extension == ".json" || extension == ".jsonl"))
+      raw[stem] = load(entry.path());
   }
   const json& meta = raw.value("meta", json::object());
   json rows = json::array();
@@ -149,11 +152,17 @@ int run_report(Args& args) {
     if (run.is_null())
       continue;
     std::string extra = "; lease writes " + fixed(run["lease_writes"], 0);
+    if (run.contains("endpoints_writes_by_others") && !run["endpoints_writes_by_others"].empty())
+      extra += "; Endpoints by kube-controller-manager " + run["endpoints_writes_by_others"].dump();
     if (run.contains("keys")) {
-      extra +=
-          "; " +
-          fixed(run["queue_adds"].get<double>() / std::max(1.0, run["keys"].get<double>()), 1) +
-          " passes over " + run["keys"].dump() + " keys";
+      const double keys = std::max(1.0, run["keys"].get<double>());
+      if (run.contains("reconciles")) {
+        extra += "; " + fixed(run["reconciles"].get<double>() / keys, 1) +
+                 " reconciles of each of " + run["keys"].dump() + " keys";
+      } else {
+        extra += "; " + fixed(run["queue_adds"].get<double>() / keys, 1) + " queue adds per key, " +
+                 run["keys"].dump() + " keys";
+      }
     }
     row(label, fixed(run["total"], 0) + extra, "0", verdict(run["total"].get<double>() == 0));
   }

@@ -199,13 +199,14 @@ settle "${keys}"
 
 idle_seconds=$(awk -v p="${idle_resync%s}" -v n="${idle_passes}" 'BEGIN {print p * n}')
 say "idle: ${idle_passes} resync passes over ${keys} keys (${idle_seconds}s = $((idle_passes * 10)) min at the default period)"
-adds0=$(curl -fsS "http://${metrics_addr}/metrics" | awk '/^headless_service_operator_workqueue_adds_total/ {print $NF}')
+reconciles() { curl -fsS "http://${metrics_addr}/metrics" | awk '/^headless_service_operator_reconciles_total/ {s += $NF} END {print s + 0}'; }
+reconciles0=$(reconciles)
 "${bench}" snapshot >"${work}/idle-before.json"
 sleep "${idle_seconds}" # the observation window is the measured quantity, not a synchronisation
 "${bench}" snapshot >"${work}/idle-after.json"
-adds1=$(curl -fsS "http://${metrics_addr}/metrics" | awk '/^headless_service_operator_workqueue_adds_total/ {print $NF}')
+reconciles1=$(reconciles)
 "${bench}" diff --before="${work}/idle-before.json" --after="${work}/idle-after.json" \
-  | sed "s/}\$/,\"keys\":${keys},\"queue_adds\":$(awk -v a="${adds0}" -v b="${adds1}" 'BEGIN {print b - a}')}/" \
+  | sed "s/}\$/,\"keys\":${keys},\"reconciles\":$((reconciles1 - reconciles0))}/" \
     >"${work}/idle.json"
 stop_operator
 
@@ -263,7 +264,7 @@ fi
 {
   printf '{"date":"%s","nproc":%s,"mem_total_kib":%s,"os":"%s","kernel":"%s",' \
     "$(date -u +%FT%TZ)" "$(nproc)" "$(awk '/MemTotal/ {print $2}' /proc/meminfo)" \
-    "$(. /etc/os-release && printf '%s' "${PRETTY_NAME}")" "$(uname -r)"
+    "$(awk -F= '$1 == "PRETTY_NAME" {gsub(/"/, "", $2); print $2}' /etc/os-release)" "$(uname -r)"
   printf '"operator_commit":"%s","operator_version":"%s",' \
     "$(git -C "${root}" rev-parse --short=12 HEAD)$(git -C "${root}" diff --quiet HEAD -- src include || printf '+dirty')" \
     "$("${operator}" version 2>/dev/null | head -n 1)"
