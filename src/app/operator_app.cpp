@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -213,7 +214,18 @@ int run(const config::OperatorConfig& config) {
   const bool was_leading = elector && elector->is_leader();
   if (runner)
     runner->stop();
-  controller.stop(config.graceful_shutdown_timeout);
+  // After a lost lease the gate already refuses every write, so nothing is worth waiting for.
+  const auto drain_bound = exit_code == 0 ? config.graceful_shutdown_timeout : 0ms;
+  if (!controller.drain(drain_bound)) {
+    // A reconcile stuck in a request (to an API server this replica cannot reach, say) must not
+    // hold up the exit: its writes are refused by the gate or bounded by the write timeout. The
+    // lease is not released, because a write attempt could still be in flight; a standby waits
+    // the lease out instead.
+    spdlog::warn("exiting with reconciles still running, without releasing the lease");
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_code);
+  }
+  controller.stop();
   if (was_leading && exit_code == 0) {
     // Hand over at once instead of making a standby wait out the lease.
     if (elector->release())

@@ -62,7 +62,7 @@ HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
 }
 
 HeadlessServiceController::~HeadlessServiceController() {
-  stop(std::chrono::milliseconds{0});
+  stop();
 }
 
 void HeadlessServiceController::build_scope(const std::string& namespace_name) {
@@ -246,7 +246,7 @@ void HeadlessServiceController::work(std::stop_token stop) {
   }
 }
 
-bool HeadlessServiceController::stop(std::chrono::milliseconds drain) {
+bool HeadlessServiceController::drain(std::chrono::milliseconds bound) {
   starter_.request_stop();
   if (starter_.joinable())
     starter_.join();
@@ -254,24 +254,32 @@ bool HeadlessServiceController::stop(std::chrono::milliseconds drain) {
   bool drained = true;
   if (!workers_.empty()) {
     std::stop_source deadline;
-    std::jthread timer([&deadline, drain](std::stop_token cancelled) {
+    std::jthread timer([&deadline, bound](std::stop_token cancelled) {
       std::mutex mutex;
       std::condition_variable_any wake;
       std::unique_lock timer_lock(mutex);
-      wake.wait_for(timer_lock, cancelled, drain, [] { return false; });
+      wake.wait_for(timer_lock, cancelled, bound, [] { return false; });
       deadline.request_stop();
     });
     drained = queue_.shut_down_with_drain(deadline.get_token());
     if (!drained)
-      spdlog::warn("reconciles still running after the {} ms drain", drain.count());
+      spdlog::warn("reconciles still running after the {} ms drain", bound.count());
   }
   queue_.shut_down();
+  return drained;
+}
+
+void HeadlessServiceController::stop() {
+  starter_.request_stop();
+  if (starter_.joinable())
+    starter_.join();
+  queue_.shut_down();
+  std::lock_guard lock(workers_mutex_);
   for (auto& worker : workers_)
     worker.request_stop();
   workers_.clear();  // joins
   for (auto& reflector : reflectors_)
     reflector->stop();
-  return drained;
 }
 
 std::size_t HeadlessServiceController::pods_watched() const {

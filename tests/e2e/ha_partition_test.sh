@@ -127,7 +127,7 @@ case_1() {
   assert_eq 1 "${rc}" "exit status of the cut-off leader"
   grep -q 'no successful renew within the renew deadline' "$(operator_log p1)" \
     || fail "p1 did not log the missed renew deadline: $(tail -n 5 "$(operator_log p1)")"
-  say "p1 exited ${rc} $(ms_since "${t_cut}") ms after the cut"
+  say "p1 had exited ${rc} when checked, $(ms_since "${t_cut}") ms after the cut"
   # Safety: p2 took the Lease a full lease duration after p1's last renew landed.
   acquired=$(ha_first_ms "$(ha_lease_writes "${t_cut}" p2)")
   last_renew=$(ha_last_ms "$(awk -F '\t' -v t="${t_cut}" '$1 < t' <<<"$(ha_lease_writes 0 p1)")")

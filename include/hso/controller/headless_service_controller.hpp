@@ -49,9 +49,12 @@ class HeadlessServiceController {
   // Once every cache has synced (without blocking the caller), queues every key the caches know
   // so that a new leader converges everything, then runs the workers.
   void start_workers();
-  // Stops taking work, lets in-flight reconciles finish within `drain`, stops the reflectors.
-  // Returns false when reconciles were still running at the deadline.
-  bool stop(std::chrono::milliseconds drain);
+  // Stops taking work and lets in-flight reconciles finish within `bound`. Returns false when
+  // reconciles were still running at the deadline.
+  bool drain(std::chrono::milliseconds bound);
+  // Drains without waiting, then joins the workers (each waits for its request to end) and stops
+  // the reflectors.
+  void stop();
 
   std::size_t pods_watched() const;
   Clock::Duration longest_running() const { return queue_.longest_running(); }

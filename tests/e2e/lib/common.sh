@@ -686,7 +686,7 @@ dump_diagnostics() {
       if operator_alive "${name}"; then
         printf -- '--- operator %s: write and reconcile metrics\n' "${name}"
         metrics_text "${name}" 2>/dev/null | grep -v '^#' \
-          | grep -E 'request|write|reconcile|skip|queue_depth|leader|created|updated|deleted' | head -n 60
+          | grep -E 'request|write|reconcile|skip|queue_depth|leader|created|updated|deleted' | head -n 60 || true
       fi
     done
     while read -r namespace; do
@@ -697,7 +697,7 @@ dump_diagnostics() {
       k -n "${namespace}" get services,endpointslices,endpoints -o yaml 2>/dev/null | head -n 400
       printf -- '--- namespace %s: events\n' "${namespace}"
       k -n "${namespace}" get events.events.k8s.io \
-        -o custom-columns=TYPE:.type,REASON:.reason,REGARDING:.regarding.name,NOTE:.note 2>&1 | head -n 60
+        -o custom-columns=TYPE:.type,REASON:.reason,REGARDING:.regarding.name,NOTE:.note 2>&1 | head -n 60 || true
     done <"${E2E_STATE}/namespaces"
     printf -- '----- end of diagnostics -----\n\n'
   } >&2
