@@ -116,6 +116,13 @@ ServicePlan plan_service(std::string_view namespace_name, std::string_view servi
 
   switch (plan.existing) {
     case ExistingService::kAbsent:
+      if (winner != nullptr && winner->terminating) {
+        // A pod on its way out gets no new Service: it would only be deleted again, and when
+        // the cache still shows a deleted pod as terminating (its Service's deletion by the
+        // garbage collector seen first), it would be created for a pod that is gone.
+        plan.candidates.winner = nullptr;
+        return plan;
+      }
       if (winner != nullptr) {
         plan.action = Action::kCreate;
         plan.body = desired_service(*winner, std::string(service_name), options);

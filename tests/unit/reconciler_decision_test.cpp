@@ -158,6 +158,17 @@ TEST(ReconcilerServicePlanTest, CreatesTheServiceWhenAbsent) {
   EXPECT_EQ(plan.candidates.winner, p);
 }
 
+TEST(ReconcilerServicePlanTest, NoNewServiceForATerminatingPod) {
+  auto p = modified(pod("web-0"), [](PodInfo& info) { info.terminating = true; });
+  const ServicePlan plan = plan_service("ns", "web-0", {p}, nullptr, ReconcileOptions{});
+  EXPECT_EQ(plan.action, Action::kNothing);
+  EXPECT_EQ(plan.candidates.winner, nullptr);
+  EXPECT_TRUE(plan.candidates.skipped.empty());
+  // An existing Service stays while its pod terminates.
+  const json existing = served_service(*p, "web-0");
+  EXPECT_EQ(plan_service("ns", "web-0", {p}, &existing, ReconcileOptions{}).candidates.winner, p);
+}
+
 TEST(ReconcilerServicePlanTest, NothingToDoWithoutPodsOrService) {
   EXPECT_EQ(plan_service("ns", "web-0", {}, nullptr, ReconcileOptions{}).action, Action::kNothing);
 }
