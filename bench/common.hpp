@@ -55,6 +55,7 @@ json pod_body(const std::string& namespace_name, const std::string& name, bool a
 // A finalizer the lifecycle puts on its pods so that a deleted pod stays terminating until the
 // bench lets it go, as a kubelet would.
 inline constexpr const char* kHoldFinalizer = "hso-bench/hold";
+inline constexpr const char* kAbsentNode = "hso-bench-absent-node";
 // 100.64.0.0/10 (never kwok's 10.244.0.0/16): generation g, index i -> 100.(64+g).(i/250).(i%250+1)
 std::string pod_ip(long index, int generation);
 // Running, Ready, with `ip` (a merge patch of the status subresource).
