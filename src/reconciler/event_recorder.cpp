@@ -111,13 +111,20 @@ void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_vi
   if (remembered(memory_key))
     return;
   try {
-    try {
-      api_.get(paths::event(pod.namespace_name, name));
-      remember(memory_key);
-      return;
-    } catch (const kube::ApiError& error) {
-      if (!error.is_not_found())
-        throw;
+    // Warnings repeat on every resync of a skipped pod, also after a restart: look first, so
+    // that an Event already there costs a read and never a write. A Normal Event follows the
+    // write that caused it (the Service just created or adopted), so it cannot be there yet
+    // except after a crash in between; AlreadyExists then counts as reported. This saves a
+    // request per new pod.
+    if (type == EventType::kWarning) {
+      try {
+        api_.get(paths::event(pod.namespace_name, name));
+        remember(memory_key);
+        return;
+      } catch (const kube::ApiError& error) {
+        if (!error.is_not_found())
+          throw;
+      }
     }
     api_.create(
         paths::events(pod.namespace_name),

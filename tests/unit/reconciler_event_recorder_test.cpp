@@ -11,6 +11,7 @@ namespace {
 using nlohmann::json;
 using ::testing::_;
 using ::testing::Return;
+using ::testing::ReturnArg;
 using ::testing::StrictMock;
 using ::testing::Throw;
 
@@ -94,7 +95,7 @@ class ReconcilerEventRecorderTest : public ::testing::Test {
 };
 
 TEST_F(ReconcilerEventRecorderTest, CreatesTheEventOnceAndNeverAgain) {
-  EXPECT_CALL(api, get(path)).WillOnce(Throw(not_found()));
+  // A Normal Event follows the caller's own write: created without a look-up first.
   EXPECT_CALL(api, create("/apis/events.k8s.io/v1/namespaces/ns/events", _))
       .WillOnce([&](const std::string&, const json& body) {
         EXPECT_EQ(body["metadata"]["name"], name);
@@ -110,6 +111,22 @@ TEST_F(ReconcilerEventRecorderTest, AnEventAlreadyThereIsNotWrittenAgainAfterARe
   EXPECT_CALL(api, get(path)).WillOnce(Return(json::object()));
   recorder.record(pod(), EventType::kWarning, "Reason", "Skip", "note");
   recorder.record(pod(), EventType::kWarning, "Reason", "Skip", "note");
+  EXPECT_EQ(metrics.events, 0);
+}
+
+TEST_F(ReconcilerEventRecorderTest, AWarningIsLookedUpBeforeItIsCreated) {
+  EXPECT_CALL(api, get(path)).WillOnce(Throw(not_found()));
+  EXPECT_CALL(api, create(_, _)).WillOnce(ReturnArg<1>());
+  recorder.record(pod(), EventType::kWarning, "Reason", "Skip", "note");
+  recorder.record(pod(), EventType::kWarning, "Reason", "Skip", "note");
+  EXPECT_EQ(metrics.events, 1);
+}
+
+TEST_F(ReconcilerEventRecorderTest, ANormalEventAlreadyThereCountsAsReported) {
+  EXPECT_CALL(api, create(_, _))
+      .WillOnce(Throw(kube::ApiError(409, kube::StatusReason::kAlreadyExists, "exists")));
+  recorder.record(pod(), EventType::kNormal, "Reason", "Create", "note");
+  recorder.record(pod(), EventType::kNormal, "Reason", "Create", "note");
   EXPECT_EQ(metrics.events, 0);
 }
 

@@ -19,7 +19,8 @@ class EventRecorder {
  public:
   virtual ~EventRecorder() = default;
   // Reports something about a pod once: the same (pod uid, reason) again is dropped, so
-  // resyncs do not repeat it. Best effort: failures are logged, never thrown.
+  // resyncs do not repeat it. Best effort: failures are logged, never thrown. Normal events are
+  // for what the caller has just written; Warnings may be reported again on every resync.
   virtual void record(const PodInfo& pod, EventType type, std::string_view reason,
                       std::string_view action, std::string_view note) = 0;
 };
