@@ -144,14 +144,27 @@ ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
-  if (existing == nullptr && wanted && is_valid_service_name(key.name, options_)) {
-    // The cache may only hold this operator's Services: make sure nobody else has the name.
-    existing = get_if_exists(api_, paths::service(key.namespace_name, key.name));
+  const std::string path = paths::service(key.namespace_name, key.name);
+  if (existing == nullptr && wanted && held_by_another_last_time(key)) {
+    // Look rather than send a create that would most likely fail again.
+    existing = get_if_exists(api_, path);
   }
 
   ServicePlan plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
   std::string service_uid = plan.existing_uid;
-  const std::optional<ReconcileOutcome> early = apply_service_plan(key, plan, service_uid);
+  std::optional<ReconcileOutcome> early;
+  try {
+    early = apply_service_plan(key, plan, service_uid);
+  } catch (const kube::ApiError& error) {
+    if (plan.action != ServicePlan::Action::kCreate || !error.is_already_exists())
+      throw;
+    // The caches hold only this operator's Services, so the name is somebody else's (or ours, and
+    // the cache is behind): look at it and plan again. Creating first saves a read per new pod.
+    existing = get_if_exists(api_, path);
+    plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+    service_uid = plan.existing_uid;
+    early = apply_service_plan(key, plan, service_uid);
+  }
   report_skips(key, plan.candidates.skipped);
   if (early) {
     track(key, plan.candidates, false);
@@ -291,6 +304,13 @@ void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>&
     }
     events_.record(*skip.pod, EventType::kWarning, skip.event_reason, "Skip", skip.message);
   }
+}
+
+bool Reconciler::held_by_another_last_time(const ServiceKey& key) {
+  std::lock_guard lock(state_mutex_);
+  const auto state = key_states_.find(key.str());
+  return state != key_states_.end() &&
+         state->second.skipped.contains(metrics::SkipReason::kForeignService);
 }
 
 void Reconciler::track(const ServiceKey& key, const Candidates& candidates, bool managed) {

@@ -17,6 +17,7 @@ using ::testing::AnyNumber;
 using ::testing::Field;
 using ::testing::NiceMock;
 using ::testing::Return;
+using ::testing::ReturnArg;
 using ::testing::StrictMock;
 using ::testing::Throw;
 using namespace std::chrono_literals;
@@ -141,8 +142,6 @@ class ReconcilerTest : public ::testing::Test {
 TEST_F(ReconcilerTest, CreatesTheServiceAndItsSlice) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
-  EXPECT_CALL(api, get(kServicePath))
-      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, desired_service(*pod, "web-0", {})))
       .WillOnce(
           [](const std::string&, const json& body) { return with_server_fields(body, "new-uid"); });
@@ -202,8 +201,6 @@ TEST_F(ReconcilerTest, AnIpChangeUpdatesTheSliceOnly) {
 TEST_F(ReconcilerTest, ARejectedNameIsAReportedSkipWithoutRetry) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
-  EXPECT_CALL(api, get(kServicePath))
-      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, _))
       .WillOnce(Throw(api_error(422, kube::StatusReason::kInvalid)));
   EXPECT_CALL(events,
@@ -259,10 +256,55 @@ TEST_F(ReconcilerTest, AForeignServiceIsLeftExactlyAsItWas) {
   pods.pods = {pod};
   const json foreign = json::parse(R"({"metadata": {"name": "web-0", "namespace": "ns",
       "uid": "theirs"}, "spec": {"clusterIP": "10.96.0.1", "selector": {"a": "b"}}})");
-  EXPECT_CALL(api, get(kServicePath)).WillOnce(Return(foreign));
+  // The caches hold only the operator's Services: the create finds the name taken, then looks.
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
+  EXPECT_CALL(api, get(kServicePath)).Times(2).WillRepeatedly(Return(foreign));
   EXPECT_CALL(events,
-              record(_, EventType::kWarning, std::string_view(kReasonServiceConflict), _, _));
+              record(_, EventType::kWarning, std::string_view(kReasonServiceConflict), _, _))
+      .Times(2);
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kForeignService, 1u));
+  Reconciler reconciler = make();
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);
+  // The next pass only looks: no create is sent at a name known to be taken.
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, ANameNoLongerTakenIsCreated) {
+  auto pod = make_pod("web-0");
+  pods.pods = {pod};
+  const json foreign = json::parse(R"({"metadata": {"name": "web-0", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "10.96.0.1", "selector": {"a": "b"}}})");
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)))
+      .WillOnce([](const std::string&, const json& body) { return with_server_fields(body, "s"); });
+  EXPECT_CALL(api, get(kServicePath))
+      .WillOnce(Return(foreign))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events, record(_, EventType::kWarning, _, _, _));
+  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  Reconciler reconciler = make();
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);  // they deleted theirs
+}
+
+TEST_F(ReconcilerTest, TheOriginalOperatorsServiceOutsideTheCacheIsAdopted) {
+  auto pod = make_pod("web-0");
+  pods.pods = {pod};
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
+  EXPECT_CALL(api, get(kServicePath)).WillOnce(Return(json::parse(R"({"metadata": {"name":
+      "web-0", "namespace": "ns", "uid": "legacy", "resourceVersion": "3"},
+      "spec": {"clusterIP": "None"}})")));
+  EXPECT_CALL(api, patch(kServicePath, kube::PatchType::kMerge, _, _))
+      .WillOnce(Return(json::object()));
+  EXPECT_CALL(api, get(kEndpointsPath))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceAdopted), _, _));
+  EXPECT_CALL(metrics, object_written(_, _)).Times(2);
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
@@ -327,8 +369,6 @@ TEST_F(ReconcilerTest, AServiceDeletedBehindTheCachesBackIsRecreated) {
   pods.pods = {pod};
   world_matches(*pod);
   objects.services.clear();  // the garbage collector deleted it
-  EXPECT_CALL(api, get(kServicePath))
-      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, _)).WillOnce([](const std::string&, const json& body) {
     return with_server_fields(body, "svc-2");
   });
@@ -343,18 +383,19 @@ TEST_F(ReconcilerTest, AServiceDeletedBehindTheCachesBackIsRecreated) {
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
-TEST_F(ReconcilerTest, AlreadyExistsOnCreateRequeues) {
+TEST_F(ReconcilerTest, AlreadyExistsTwiceRequeues) {
   pods.pods = {make_pod("web-0")};
+  EXPECT_CALL(api, create(kServices, _))
+      .Times(2)
+      .WillRepeatedly(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
   EXPECT_CALL(api, get(kServicePath))
       .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
-  EXPECT_CALL(api, create(kServices, _))
-      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kRequeueAfter);
 }
 
 TEST_F(ReconcilerTest, ThrottlingHonoursRetryAfter) {
   pods.pods = {make_pod("web-0")};
-  EXPECT_CALL(api, get(kServicePath))
+  EXPECT_CALL(api, create(kServices, _))
       .WillOnce(Throw(api_error(429, kube::StatusReason::kTooManyRequests, 7s)));
   const ReconcileOutcome outcome = make().reconcile("ns/web-0");
   EXPECT_EQ(outcome.kind, Kind::kRequeueAfter);
@@ -363,7 +404,7 @@ TEST_F(ReconcilerTest, ThrottlingHonoursRetryAfter) {
 
 TEST_F(ReconcilerTest, ServerAndTransportErrorsAreRetriedWithBackoff) {
   pods.pods = {make_pod("web-0")};
-  EXPECT_CALL(api, get(kServicePath))
+  EXPECT_CALL(api, create(kServices, _))
       .WillOnce(Throw(api_error(500, kube::StatusReason::kInternalError)))
       .WillOnce(Throw(kube::TransportError("connection reset")));
   EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kError, _)).Times(2);

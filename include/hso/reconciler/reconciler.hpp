@@ -61,6 +61,8 @@ class Reconciler {
               const std::string& uid);
   void report_skips(const ServiceKey& key, const std::vector<PodSkip>& skipped);
   void track(const ServiceKey& key, const Candidates& candidates, bool managed);
+  // Whether the last pass found a Service of someone else's under the key's name.
+  bool held_by_another_last_time(const ServiceKey& key);
 
   kube::ApiClient& api_;
   PodSource& pods_;
