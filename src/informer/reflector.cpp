@@ -62,8 +62,10 @@ std::string resource_version_of(const nlohmann::json& object) {
 // A full list decodes every page into a JSON document and drops it once projected; glibc keeps the
 // freed pages in the (per-thread) arena, so without this the resident set stays at the list's peak
 // for good (measured with 10,000 pods: 46 MiB steady before, 31 MiB after).
+// Not under AddressSanitizer: its allocator replaces glibc's, whose malloc_trim then walks arenas
+// it never set up and crashes.
 void return_free_memory() {
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
   malloc_trim(0);
 #endif
 }

@@ -50,7 +50,7 @@ sanitizer_packages=(libasan8 libubsan1)
 # build stage leaves them out. A package added to install-deps.sh must be listed here or be
 # installed by the build stage, or this test fails.
 test_only_packages=(clang-format libgtest-dev libgmock-dev openssl dnsutils curl ca-certificates
-  procps psmisc prometheus)
+  procps psmisc prometheus jq iproute2)
 
 # stage_run_lines STAGE: the stage's RUN instructions, one per line (continuations joined).
 stage_run_lines() {
