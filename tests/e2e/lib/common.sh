@@ -548,13 +548,13 @@ stop_operator() {
   }
 }
 
-# stop_operator_quietly NAME: prints the exit status; returns 1 if it had to be killed.
-stop_operator_quietly() {
-  local dir pid deadline
-  dir=$(operator_dir "$1")
+# terminate_process DIR SECONDS: SIGTERM to the process whose pid is in DIR/pid, waits for the
+# exit status its launcher writes to DIR/rc and prints it; SIGKILL after SECONDS, then returns 1.
+terminate_process() {
+  local dir=$1 pid deadline
   pid=$(cat "${dir}/pid")
   kill -TERM "${pid}" 2>/dev/null || true
-  deadline=$((SECONDS + 45))
+  deadline=$((SECONDS + $2))
   until [[ -f "${dir}/rc" ]]; do
     if ((SECONDS >= deadline)); then
       kill -KILL "${pid}" 2>/dev/null || true
@@ -566,6 +566,9 @@ stop_operator_quietly() {
   done
   cat "${dir}/rc"
 }
+
+# stop_operator_quietly NAME: prints the exit status; returns 1 if it had to be killed.
+stop_operator_quietly() { terminate_process "$(operator_dir "$1")" 45; }
 
 sanitizer_clean() {
   ! grep -q -E 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$(operator_log "$1")" 2>/dev/null

@@ -167,23 +167,7 @@ prom_stop() {
 }
 
 # prom_stop_quietly NAME: prints the exit status; returns 1 if it had to be killed.
-prom_stop_quietly() {
-  local dir pid deadline
-  dir=$(prom_dir "$1")
-  pid=$(cat "${dir}/pid")
-  kill -TERM "${pid}" 2>/dev/null || true
-  deadline=$((SECONDS + 30))
-  until [[ -f "${dir}/rc" ]]; do
-    if ((SECONDS >= deadline)); then
-      kill -KILL "${pid}" 2>/dev/null || true
-      until [[ -f "${dir}/rc" ]]; do sleep 0.1; done
-      cat "${dir}/rc"
-      return 1
-    fi
-    sleep 0.1
-  done
-  cat "${dir}/rc"
-}
+prom_stop_quietly() { terminate_process "$(prom_dir "$1")" 30; }
 
 prom_stop_all() {
   local dir name
