@@ -14,6 +14,7 @@
 #   HSO_BENCH_DEFAULT_QPS_PODS=200  pods of the throughput run at the default --kube-api-qps (0: skip)
 #   HSO_BENCH_IDLE_RESYNC=5s  HSO_BENCH_IDLE_PASSES=6  resync period and passes of the idle window
 #   HSO_BENCH_FAILOVER_REPEAT=3  SIGKILL and SIGTERM failovers each (bench/failover.sh; 0: skip)
+#   HSO_BENCH_WORKERS=4   the operator's --workers and the floor's requests in flight
 #   HSO_BENCH_KEEP=1      keep the work folder (operator logs, raw JSON)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -36,7 +37,7 @@ default_qps_pods=${HSO_BENCH_DEFAULT_QPS_PODS:-200}
 idle_resync=${HSO_BENCH_IDLE_RESYNC:-5s}
 idle_passes=${HSO_BENCH_IDLE_PASSES:-6}
 failover_repeat=${HSO_BENCH_FAILOVER_REPEAT:-3}
-workers=4
+workers=${HSO_BENCH_WORKERS:-4}
 readonly lease_ns=hso-bench-system managed_label=app.kubernetes.io/managed-by=k8s-pod-headless-service-operator
 
 started=${SECONDS}
