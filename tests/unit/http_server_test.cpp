@@ -14,6 +14,7 @@
 #include "hso/kube/errors.hpp"
 #include "hso/metrics/operator_metrics.hpp"
 #include "hso/util/clock.hpp"
+#include "mock_api_client.hpp"
 
 namespace hso::http {
 namespace {
@@ -24,21 +25,7 @@ using ::testing::Throw;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-class MockApiClient : public kube::ApiClient {
- public:
-  MOCK_METHOD(json, get, (const std::string&), (override));
-  MOCK_METHOD(kube::ListPage, list, (const std::string&, const kube::ListOptions&), (override));
-  MOCK_METHOD(void, watch,
-              (const std::string&, const kube::WatchOptions&, const kube::WatchEventHandler&,
-               std::stop_token),
-              (override));
-  MOCK_METHOD(json, create, (const std::string&, const json&), (override));
-  MOCK_METHOD(json, update, (const std::string&, const json&), (override));
-  MOCK_METHOD(json, patch,
-              (const std::string&, kube::PatchType, const json&, const kube::PatchOptions&),
-              (override));
-  MOCK_METHOD(void, remove, (const std::string&, const kube::DeleteOptions&), (override));
-};
+using hso::testing::MockApiClient;
 
 constexpr const char* kTokenReviews = "/apis/authentication.k8s.io/v1/tokenreviews";
 constexpr const char* kAccessReviews = "/apis/authorization.k8s.io/v1/subjectaccessreviews";

@@ -13,6 +13,7 @@
 #include "hso/leaderelection/leader_identity.hpp"
 #include "hso/leaderelection/lease_elector.hpp"
 #include "hso/util/clock.hpp"
+#include "mock_api_client.hpp"
 
 namespace hso::leaderelection {
 namespace {
@@ -28,21 +29,7 @@ constexpr const char* kLeasePath =
     "/apis/coordination.k8s.io/v1/namespaces/ops/leases/headless-operator";
 constexpr const char* kLeasesPath = "/apis/coordination.k8s.io/v1/namespaces/ops/leases";
 
-class MockApiClient : public kube::ApiClient {
- public:
-  MOCK_METHOD(json, get, (const std::string&), (override));
-  MOCK_METHOD(kube::ListPage, list, (const std::string&, const kube::ListOptions&), (override));
-  MOCK_METHOD(void, watch,
-              (const std::string&, const kube::WatchOptions&, const kube::WatchEventHandler&,
-               std::stop_token),
-              (override));
-  MOCK_METHOD(json, create, (const std::string&, const json&), (override));
-  MOCK_METHOD(json, update, (const std::string&, const json&), (override));
-  MOCK_METHOD(json, patch,
-              (const std::string&, kube::PatchType, const json&, const kube::PatchOptions&),
-              (override));
-  MOCK_METHOD(void, remove, (const std::string&, const kube::DeleteOptions&), (override));
-};
+using hso::testing::MockApiClient;
 
 class RecordingLeaderMetrics : public metrics::LeaderMetrics {
  public:
