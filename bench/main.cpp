@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(bench::Args&)> scenarios{
       {"latency", bench::run_latency},
       {"throughput", bench::run_throughput},
+      {"takeover", bench::run_takeover},
       {"write-floor", bench::run_write_floor},
       {"lifecycle", bench::run_lifecycle},
       {"populate", bench::run_populate},

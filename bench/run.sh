@@ -10,8 +10,9 @@
 #   HSO_BENCH_LATENCY_PODS=1000  HSO_BENCH_RATE=10  HSO_BENCH_THROUGHPUT_PODS=1000
 #   HSO_BENCH_REPEAT=3    throughput/floor and start-up repetitions
 #   HSO_BENCH_LIFECYCLE_PODS=100  HSO_BENCH_BIG_PODS=10000  HSO_BENCH_BIG_ANNOTATED=1000
-#   HSO_BENCH_QPS=1000 HSO_BENCH_BURST=2000  the operator's --kube-api-qps/--kube-api-burst
-#   HSO_BENCH_DEFAULT_QPS_PODS=200  pods of the throughput run at the default --kube-api-qps (0: skip)
+#   HSO_BENCH_QPS=  HSO_BENCH_BURST=  the operator's --kube-api-qps/--kube-api-burst (default: the
+#                         shipped defaults, no client-side limit)
+#   HSO_BENCH_LIMITED_QPS_PODS=200  pods of a throughput run with --kube-api-qps=20 (0: skip)
 #   HSO_BENCH_IDLE_RESYNC=5s  HSO_BENCH_IDLE_PASSES=6  resync period and passes of the idle window
 #   HSO_BENCH_FAILOVER_REPEAT=3  SIGKILL and SIGTERM failovers each (bench/failover.sh; 0: skip)
 #   HSO_BENCH_WORKERS=4   the operator's --workers and the floor's requests in flight
@@ -31,9 +32,9 @@ repeat=${HSO_BENCH_REPEAT:-3}
 lifecycle_pods=${HSO_BENCH_LIFECYCLE_PODS:-100}
 big_pods=${HSO_BENCH_BIG_PODS:-10000}
 big_annotated=${HSO_BENCH_BIG_ANNOTATED:-1000}
-qps=${HSO_BENCH_QPS:-1000}
-burst=${HSO_BENCH_BURST:-2000}
-default_qps_pods=${HSO_BENCH_DEFAULT_QPS_PODS:-200}
+qps=${HSO_BENCH_QPS:-}
+burst=${HSO_BENCH_BURST:-}
+limited_qps_pods=${HSO_BENCH_LIMITED_QPS_PODS:-200}
 idle_resync=${HSO_BENCH_IDLE_RESYNC:-5s}
 idle_passes=${HSO_BENCH_IDLE_PASSES:-6}
 failover_repeat=${HSO_BENCH_FAILOVER_REPEAT:-3}
@@ -81,9 +82,12 @@ metrics_addr=""
 probes_addr=""
 op_log=${work}/operator.log
 
-# start_operator [--kube-api-qps=Q --kube-api-burst=B] [extra flags...]: $qps/$burst unless given.
+# start_operator [--kube-api-qps=Q --kube-api-burst=B] [extra flags...]: $qps/$burst unless given
+# (the shipped defaults when those are empty).
 start_operator() {
-  local ports limits=(--kube-api-qps "${qps}" --kube-api-burst "${burst}")
+  local ports limits=()
+  [[ -z "${qps}" ]] || limits+=(--kube-api-qps "${qps}")
+  [[ -z "${burst}" ]] || limits+=(--kube-api-burst "${burst}")
   [[ "${1:-}" != --kube-api-qps=* ]] || {
     limits=("$1" "$2")
     shift 2
@@ -94,7 +98,7 @@ start_operator() {
   printf '=== start %s\n' "$*" >>"${op_log}"
   "${operator}" run --kubeconfig "${KUBECONFIG}" --leader-election-namespace "${lease_ns}" \
     --metrics-bind-address "${metrics_addr}" --health-probe-bind-address "${probes_addr}" \
-    "${limits[@]}" --workers "${workers}" \
+    ${limits[@]+"${limits[@]}"} --workers "${workers}" \
     --log-level warn "$@" </dev/null >>"${op_log}" 2>&1 &
   op_pid=$!
 }
@@ -211,13 +215,25 @@ reconciles1=$(reconciles)
     >"${work}/idle.json"
 stop_operator
 
-if ((default_qps_pods > 0)); then
-  say "throughput at the default --kube-api-qps (20/30): ${default_qps_pods} pods"
+for ((r = 1; r <= repeat; r++)); do
+  say "takeover ${r}/${repeat}: ${throughput_pods} annotated pods wait while the bench holds the Lease"
+  new_namespace "bench-takeover-${r}"
+  "${bench}" takeover --phase=prepare --namespace="bench-takeover-${r}" \
+    --pods="${throughput_pods}" --lease-namespace="${lease_ns}" >/dev/null
+  start_operator
+  "${bench}" startup --pid="${op_pid}" --probes="${probes_addr}" >/dev/null
+  cpu_phase takeover "${bench}" takeover --phase=measure --namespace="bench-takeover-${r}" \
+    --pods="${throughput_pods}" --lease-namespace="${lease_ns}" >>"${work}/takeover.jsonl"
+  stop_operator
+done
+
+if ((limited_qps_pods > 0)); then
+  say "throughput with a client-side limit (--kube-api-qps=20 --kube-api-burst=30): ${limited_qps_pods} pods"
   start_operator --kube-api-qps=20 --kube-api-burst=30
-  follow_start "${work}/startup-default-qps.json"
-  new_namespace bench-tput-default
-  "${bench}" throughput --namespace=bench-tput-default --pods="${default_qps_pods}" \
-    >"${work}/throughput-default-qps.json"
+  follow_start "${work}/startup-limited-qps.json"
+  new_namespace bench-tput-limited
+  "${bench}" throughput --namespace=bench-tput-limited --pods="${limited_qps_pods}" \
+    >"${work}/throughput-limited-qps.json"
   stop_operator
 fi
 
@@ -274,7 +290,7 @@ fi
     "$(kwok --version 2>/dev/null | head -n 1)" "$(coredns -version 2>/dev/null | head -n 1)"
   printf '"settings":{"latency_pods":%s,"rate":%s,"throughput_pods":%s,"repeat":%s,"lifecycle_pods":%s,"big_pods":%s,"big_annotated":%s,"qps":%s,"burst":%s,"workers":%s,"idle_resync":"%s","idle_passes":%s},' \
     "${latency_pods}" "${rate}" "${throughput_pods}" "${repeat}" "${lifecycle_pods}" "${big_pods}" \
-    "${big_annotated}" "${qps}" "${burst}" "${workers}" "${idle_resync}" "${idle_passes}"
+    "${big_annotated}" "\"${qps:-default}\"" "\"${burst:-default}\"" "${workers}" "${idle_resync}" "${idle_passes}"
   printf '"wall_seconds":%s}\n' "$((SECONDS - started))"
 } >"${work}/meta.json"
 mkdir -p "${results_dir}"

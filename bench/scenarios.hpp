@@ -6,6 +6,7 @@ namespace bench {
 
 int run_latency(Args& args);
 int run_throughput(Args& args);
+int run_takeover(Args& args);
 int run_write_floor(Args& args);
 int run_lifecycle(Args& args);
 int run_populate(Args& args);

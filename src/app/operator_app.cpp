@@ -97,6 +97,7 @@ int run(const config::OperatorConfig& config) {
   const std::string identity = leaderelection::make_leader_identity();
   spdlog::info("{} {} (commit {}) starting as {}", build_info::kProgramName, build_info::kVersion,
                build_info::kGitCommit, identity);
+  spdlog::info("configuration: {}", config::describe(config));
 
   std::optional<leaderelection::LeaseElectorConfig> lease;
   if (config.leader_elect) {
@@ -122,6 +123,8 @@ int run(const config::OperatorConfig& config) {
   kube::ClientOptions options;
   options.qps = config.kube_api_qps;
   options.burst = config.kube_api_burst;
+  // Lists, watches and writes share one flow at the server, so a 429 to any of them quiets all.
+  options.pushback = std::make_shared<kube::ServerPushback>(clock);
   PermissionMonitor permissions(metrics.api_requests());
   options.observer = non_owning(permissions);
   const auto api = kube::make_api_client(client_config, options);
@@ -133,6 +136,7 @@ int run(const config::OperatorConfig& config) {
     // limit: reconcile traffic must never cost the lease.
     kube::ClientOptions lease_options = options;
     lease_options.qps = 0;
+    lease_options.pushback = nullptr;  // a squeeze on the work must not delay a renew
     lease_options.timeout = leaderelection::lease_request_timeout(*lease);
     lease_options.connect_timeout = lease_options.timeout;
     lease_options.max_retries = 0;
@@ -174,7 +178,7 @@ int run(const config::OperatorConfig& config) {
                                         config.lease_duration + kRenewHealthMargin));
   }
   readyz.add("informers-synced",
-             http::informers_synced_check([&controller] { return controller.has_synced(); }));
+             http::informers_synced_check([&controller] { return controller.unsynced_reason(); }));
   readyz.add("permissions", [&permissions]() -> http::CheckResult {
     const auto denied = permissions.denied();
     if (denied.empty())
@@ -197,11 +201,14 @@ int run(const config::OperatorConfig& config) {
       spdlog::info("became the leader");
       controller.start_workers();
     };
-    // A lost lease ends the process: its writes are already stopped by the gate, and a fresh
-    // start is the simplest way to be sure no worker acts on the old leadership.
-    callbacks.on_stopped_leading = [&latch](leaderelection::LeadershipEnd end) {
-      if (end == leaderelection::LeadershipEnd::kLost)
-        latch.trigger(1, "leadership lost");
+    // A lost lease steps down in place: the gate already refuses every write; the workers are
+    // joined and their queued work dropped before the runner stands again, while the caches
+    // stay warm. A control-plane blip thus costs no restart (and no crash-loop alert).
+    callbacks.on_stopped_leading = [&controller](leaderelection::LeadershipEnd end) {
+      if (end == leaderelection::LeadershipEnd::kLost) {
+        spdlog::warn("stepping down: leadership lost; stopping the reconcile workers");
+        controller.stop_workers();
+      }
     };
     runner = std::make_unique<leaderelection::LeaderElectionRunner>(*elector, clock,
                                                                     metrics.leader(), callbacks);

@@ -126,10 +126,13 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
       ->envname("KUBERNETES_CONTEXT");
   run.add_option("--kubeconfig", config.kubeconfig,
                  "Kubeconfig file (default: $KUBECONFIG, in-cluster, then ~/.kube/config)");
-  run.add_option("--kube-api-qps", config.kube_api_qps, "Sustained API requests per second")
+  run.add_option("--kube-api-qps", config.kube_api_qps,
+                 "Client-side limit of API requests per second; 0 leaves pacing to the API "
+                 "server's Priority and Fairness (429 and Retry-After)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  run.add_option("--kube-api-burst", config.kube_api_burst, "API request burst above the QPS")
+      ->check(CLI::NonNegativeNumber);
+  run.add_option("--kube-api-burst", config.kube_api_burst,
+                 "API request burst above --kube-api-qps (when it is above 0)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   run.add_option("--workers", config.workers, "Reconciles that may run at once")

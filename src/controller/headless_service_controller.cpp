@@ -54,8 +54,11 @@ HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
       build_scope(namespace_name);
   }
   directory_ = std::make_unique<CacheDirectory>(scopes_);
-  events_ = std::make_unique<reconciler::ApiEventRecorder>(writer, metrics.reconcile, clock,
-                                                           std::move(instance_id));
+  // Events go out beside the reconciles, not inside them: a new pod's Service and slice are
+  // written back to back and its Event follows (as client-go's recorder does).
+  events_ = std::make_unique<reconciler::AsyncEventRecorder>(
+      std::make_unique<reconciler::ApiEventRecorder>(writer, metrics.reconcile, clock,
+                                                     std::move(instance_id)));
   reconciler_ = std::make_unique<reconciler::Reconciler>(
       writer, *directory_, *directory_, *events_, metrics.reconcile, clock,
       reconciler::ReconcileOptions::from(config));
@@ -69,10 +72,13 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
   auto scope = std::make_unique<ScopeCaches>();
   scope->namespace_name = namespace_name;
   const std::string annotation = config_.pod_annotation;
-  scope->pods = std::make_unique<PodStore>("pods", [annotation](const nlohmann::json& pod) {
-    return reconciler::project_pod(pod, annotation);
-  });
-  // Only pods that ask for a Service take part in choosing one; the others are not indexed.
+  // Only pods that ask for a Service are kept: a pod that starts asking arrives whole in its
+  // MODIFIED event, and one that stops asking is reported deleted with the projection that
+  // asked. So memory follows the pods that ask, not the pods that exist.
+  scope->pods = std::make_unique<PodStore>(
+      "pods",
+      [annotation](const nlohmann::json& pod) { return reconciler::project_pod(pod, annotation); },
+      [](const reconciler::PodInfo& pod) { return pod.wants_service; });
   scope->pods->add_index(
       std::string(reconciler::kPodsByServiceKeyIndex), [](const reconciler::PodInfo& pod) {
         return pod.wants_service ? std::vector<std::string>{reconciler::key_for_pod(pod)}
@@ -100,6 +106,7 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
     // initial list went from 45 MiB (500 per page) to the steady state's 31 MiB, and the list
     // itself got no slower.
     options.page_size = 100;
+    options.stream_lists = true;
     informer::ReflectorEnvironment environment;
     environment.metrics = &metrics_.watch;
     environment.clock = &clock_;
@@ -160,6 +167,18 @@ bool HeadlessServiceController::has_synced() const {
   return true;
 }
 
+std::string HeadlessServiceController::unsynced_reason() const {
+  std::string reason;
+  for (const auto& reflector : reflectors_) {
+    if (reflector->has_synced())
+      continue;
+    const std::string error = reflector->last_error();
+    reason += (reason.empty() ? "" : "; ") + reflector->resource() +
+              (error.empty() ? " listing" : ": " + error);
+  }
+  return reason;
+}
+
 bool HeadlessServiceController::wait_for_sync(std::stop_token stop) const {
   for (const auto& reflector : reflectors_) {
     if (!reflector->wait_for_sync(stop))
@@ -188,6 +207,7 @@ void HeadlessServiceController::enqueue_all() {
 void HeadlessServiceController::start_workers() {
   if (workers_started_.exchange(true))
     return;
+  queue_.reopen();
   // Reconciling before every cache has synced would read a partial world: an owned Service whose
   // pod is not listed yet would look orphaned. So the workers start only after the sync.
   starter_ = std::jthread([this](std::stop_token stop) {
@@ -269,6 +289,21 @@ bool HeadlessServiceController::drain(std::chrono::milliseconds bound) {
   return drained;
 }
 
+void HeadlessServiceController::stop_workers() {
+  starter_.request_stop();
+  if (starter_.joinable())
+    starter_.join();
+  queue_.shut_down();
+  {
+    std::lock_guard lock(workers_mutex_);
+    for (auto& worker : workers_)
+      worker.request_stop();
+    workers_.clear();  // joins
+  }
+  workers_started_ = false;
+  spdlog::info("reconcile workers stopped; caches kept");
+}
+
 void HeadlessServiceController::stop() {
   starter_.request_stop();
   if (starter_.joinable())
@@ -278,6 +313,7 @@ void HeadlessServiceController::stop() {
   for (auto& worker : workers_)
     worker.request_stop();
   workers_.clear();  // joins
+  events_->stop();
   for (auto& reflector : reflectors_)
     reflector->stop();
 }

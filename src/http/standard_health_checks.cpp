@@ -14,12 +14,13 @@ std::string format_seconds(std::chrono::duration<double> duration) {
 
 }  // namespace
 
-HealthCheck informers_synced_check(std::function<bool()> all_synced) {
-  return [all_synced = std::move(all_synced)]() -> CheckResult {
-    if (all_synced()) {
+HealthCheck informers_synced_check(std::function<std::string()> unsynced_reason) {
+  return [unsynced_reason = std::move(unsynced_reason)]() -> CheckResult {
+    std::string reason = unsynced_reason();
+    if (reason.empty()) {
       return std::nullopt;
     }
-    return "caches have not synced yet";
+    return "caches have not synced yet: " + reason;
   };
 }
 

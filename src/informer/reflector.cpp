@@ -70,6 +70,17 @@ void return_free_memory() {
 #endif
 }
 
+bool is_initial_events_end(const nlohmann::json& bookmark) {
+  const auto metadata = bookmark.find("metadata");
+  if (metadata == bookmark.end() || !metadata->is_object())
+    return false;
+  const auto annotations = metadata->find("annotations");
+  if (annotations == metadata->end() || !annotations->is_object())
+    return false;
+  const auto end = annotations->find(kube::kInitialEventsEndAnnotation);
+  return end != annotations->end() && end->is_string() && *end == "true";
+}
+
 class ShortWatch : public std::runtime_error {
  public:
   ShortWatch() : std::runtime_error("watch ended at once without events") {}
@@ -88,7 +99,8 @@ Reflector::Reflector(kube::ApiClient& client, ObjectSink& sink, ReflectorOptions
                                               : InterruptibleSleeper::instance()),
       random_(environment.random ? std::move(environment.random)
                                  : kube::Backoff::UniformRandom(kube::uniform_random)),
-      backoff_(options_.backoff, clock_, random_) {}
+      backoff_(options_.backoff, clock_, random_),
+      streaming_(options_.stream_lists) {}
 
 Reflector::~Reflector() {
   stop();
@@ -116,24 +128,42 @@ std::string Reflector::last_resource_version() const {
   return resource_version_;
 }
 
+std::string Reflector::last_error() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+void Reflector::set_last_error(std::string error) {
+  std::lock_guard lock(mutex_);
+  last_error_ = std::move(error);
+}
+
 void Reflector::set_resource_version(std::string resource_version) {
   std::lock_guard lock(mutex_);
   resource_version_ = std::move(resource_version);
 }
 
 void Reflector::run(std::stop_token stop) {
-  bool need_list = true;
+  need_list_ = true;
   int consecutive_gone = 0;
   while (!stop.stop_requested()) {
     try {
-      if (need_list) {
-        list_into_sink(stop);
-        if (stop.stop_requested()) {
-          break;
+      if (need_list_ && streaming_) {
+        // Clears need_list_ once the initial state is in, so a watch failing after that resumes
+        // from its resourceVersion instead of streaming everything again.
+        if (!stream_into_sink_then_watch(stop)) {
+          continue;  // not offered: list instead, at once
         }
-        need_list = false;
+      } else {
+        if (need_list_) {
+          list_into_sink(stop);
+          if (stop.stop_requested()) {
+            break;
+          }
+          need_list_ = false;
+        }
+        watch_once(stop);
       }
-      watch_once(stop);
       consecutive_gone = 0;
       if (!stop.stop_requested()) {
         metrics_.watch_restarted(options_.resource);
@@ -142,7 +172,7 @@ void Reflector::run(std::stop_token stop) {
       if (error.is_gone()) {
         spdlog::info("{}: resourceVersion {} is too old, relisting", options_.resource,
                      last_resource_version());
-        need_list = true;
+        need_list_ = true;
         metrics_.relisted(options_.resource);
         // A fresh list should cure a 410; one that keeps coming back is a failure like others.
         if (++consecutive_gone > 1) {
@@ -150,15 +180,17 @@ void Reflector::run(std::stop_token stop) {
         }
         continue;
       }
-      spdlog::warn("{}: {} failed: {} ({})", options_.resource, need_list ? "list" : "watch",
+      spdlog::warn("{}: {} failed: {} ({})", options_.resource, need_list_ ? "list" : "watch",
                    error.what(), error.code());
+      set_last_error(std::string(error.what()) + " (HTTP " + std::to_string(error.code()) + ")");
       back_off(stop, error.retry_after());
     } catch (const ShortWatch& error) {
       spdlog::debug("{}: {}", options_.resource, error.what());
       back_off(stop, std::nullopt);
     } catch (const std::exception& error) {
-      spdlog::warn("{}: {} failed: {}", options_.resource, need_list ? "list" : "watch",
+      spdlog::warn("{}: {} failed: {}", options_.resource, need_list_ ? "list" : "watch",
                    error.what());
+      set_last_error(error.what());
       back_off(stop, std::nullopt);
     }
   }
@@ -209,13 +241,69 @@ void Reflector::list_into_sink(std::stop_token stop) {
     spdlog::debug("{}: listed {} objects at resourceVersion {}", options_.resource, count,
                   list_version);
     set_resource_version(std::move(list_version));
-    {
-      std::lock_guard lock(mutex_);
-      synced_.store(true, std::memory_order_release);
-    }
-    synced_changed_.notify_all();
+    mark_synced();
     return;
   }
+}
+
+void Reflector::mark_synced() {
+  {
+    std::lock_guard lock(mutex_);
+    last_error_.clear();
+    synced_.store(true, std::memory_order_release);
+  }
+  synced_changed_.notify_all();
+}
+
+bool Reflector::stream_into_sink_then_watch(std::stop_token stop) {
+  auto replacement = sink_.begin_replace();
+  bool initial_state_done = false;
+  std::size_t count = 0;
+  kube::WatchOptions watch_options;
+  watch_options.label_selector = options_.label_selector;
+  watch_options.field_selector = options_.field_selector;
+  watch_options.allow_bookmarks = true;
+  watch_options.send_initial_events = true;
+  watch_options.timeout = random_watch_timeout();
+  const auto on_initial_event = [&](kube::WatchEvent& event) {
+    if (event.type == kube::WatchEvent::Type::kAdded) {
+      replacement->add(event.object);
+      ++count;
+    } else if (event.type != kube::WatchEvent::Type::kBookmark) {
+      throw std::runtime_error(std::string("a streaming list sent ") + event_type_name(event.type) +
+                               " before its initial state ended");
+    } else if (is_initial_events_end(event.object)) {
+      replacement->commit();
+      replacement.reset();
+      return_free_memory();
+      spdlog::debug("{}: streamed {} objects", options_.resource, count);
+      set_resource_version(resource_version_of(event.object));
+      mark_synced();
+      need_list_ = false;
+      initial_state_done = true;
+    }
+  };
+  try {
+    client_.watch(
+        options_.collection_path, watch_options,
+        [&](kube::WatchEvent&& event) {
+          if (initial_state_done)
+            return handle_event(event) && !stop.stop_requested();
+          on_initial_event(event);
+          return !stop.stop_requested();
+        },
+        stop);
+  } catch (const kube::ApiError& error) {
+    if (initial_state_done || (error.code() != 400 && !error.is_invalid()))
+      throw;
+    spdlog::info("{}: the API server does not stream lists ({}); listing in pages instead",
+                 options_.resource, error.what());
+    streaming_ = false;
+    return false;
+  }
+  if (!initial_state_done && !stop.stop_requested())
+    throw std::runtime_error("the streaming list ended before its initial state did");
+  return true;
 }
 
 void Reflector::watch_once(std::stop_token stop) {

@@ -1,6 +1,7 @@
 #include "hso/kube/http_api_client.hpp"
 
 #include <httplib.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -83,6 +84,45 @@ nlohmann::json parse_body(const std::string& body, const std::string& what) {
   return parsed;
 }
 
+std::string ca_field_hint(const ClientConfig& config) {
+  if (config.origin == "in-cluster")
+    return "the ServiceAccount's ca.crt must be the cluster's CA";
+  return "set certificate-authority or certificate-authority-data of the cluster in " +
+         (config.origin.empty() ? std::string("the kubeconfig") : config.origin);
+}
+
+// What went wrong on the way to the API server, said so that the reader knows what to change.
+std::string describe_transport_failure(httplib::Error error, httplib::ClientImpl& connection,
+                                       const ClientConfig& config) {
+  const std::string server = config.server_url();
+  switch (error) {
+    case httplib::Error::SSLServerVerification: {
+      std::string reason = "verification failed";
+      if (auto* tls = dynamic_cast<httplib::SSLClient*>(&connection)) {
+        reason = X509_verify_cert_error_string(tls->get_openssl_verify_result());
+      }
+      return "the API server's TLS certificate at " + server + " is not trusted (" + reason +
+             "): " + ca_field_hint(config);
+    }
+    case httplib::Error::SSLConnection:
+      return "no TLS handshake with " + server +
+             " (is it an HTTPS API server, and is the client certificate valid?)";
+    case httplib::Error::Connection:
+      return "cannot connect to " + server +
+             " (refused or unreachable): check the server address of " +
+             (config.origin.empty() ? std::string("the kubeconfig") : config.origin);
+    case httplib::Error::ConnectionTimeout:
+      return "connecting to " + server + " timed out";
+    default:
+      return httplib::to_string(error) + " talking to " + server;
+  }
+}
+
+// Failures a retry cannot mend: the answer would be the same.
+bool is_permanent(httplib::Error error) {
+  return error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts;
+}
+
 // TLS shutdown on a socket the peer (or a cancelled watch) already closed writes to it; that must
 // be an error return, not a process-killing SIGPIPE. OpenSSL writes with write(2), which has no
 // per-call way to suppress the signal, so it is ignored process-wide.
@@ -103,6 +143,8 @@ HttpApiClient::HttpApiClient(ClientConfig config, ClientOptions options)
       credentials_(make_credential_provider(
           config_, CredentialOptions{options_.clock, options_.token_reread_period})),
       limiter_(options_.qps, options_.burst, *options_.clock),
+      pushback_(options_.pushback ? options_.pushback
+                                  : std::make_shared<ServerPushback>(*options_.clock)),
       pool_(config_, ConnectionSettings{options_.connect_timeout, options_.timeout,
                                         options_.max_idle_connections}) {
   ignore_sigpipe();
@@ -126,11 +168,18 @@ void HttpApiClient::observe(const std::string& verb, const std::string& path, in
   }
 }
 
+void HttpApiClient::wait_for_pushback() const {
+  const Clock::Duration hold = pushback_->remaining();
+  if (hold > Clock::Duration::zero())
+    std::this_thread::sleep_for(hold);
+}
+
 HttpResponse HttpApiClient::send(const Request& request) {
   Backoff backoff(options_.retry_backoff, *options_.clock);
   const std::string what = request.method + " " + request.path;
   bool reauthenticated = false;
   for (int attempt = 0;; ++attempt) {
+    wait_for_pushback();
     limiter_.acquire();
     const bool write = request.method != "GET";
     if (write && options_.before_write)
@@ -161,8 +210,8 @@ HttpResponse HttpApiClient::send(const Request& request) {
 
     if (!result) {
       observe(request.verb, request.path, 0, latency);
-      const std::string error = httplib::to_string(result.error());
-      if (request.repeatable && attempt < options_.max_retries) {
+      const std::string error = describe_transport_failure(result.error(), *connection, config_);
+      if (request.repeatable && attempt < options_.max_retries && !is_permanent(result.error())) {
         const auto delay = backoff.next();
         spdlog::debug("{}: {}; retrying in {} ms", what, error,
                       std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
@@ -200,9 +249,16 @@ HttpResponse HttpApiClient::send(const Request& request) {
       if (retry_after) {
         delay = std::min<Clock::Duration>(*retry_after, options_.max_retry_after);
       }
+      if (throttled) {
+        // The whole client waits, not only this request: its other workers would only collect
+        // 429s of their own.
+        pushback_->hold_for(delay);
+        delay = Clock::Duration::zero();
+      }
       spdlog::debug("{}: HTTP {}; retrying in {} ms", what, response.status,
                     std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-      std::this_thread::sleep_for(delay);
+      if (delay > Clock::Duration::zero())
+        std::this_thread::sleep_for(delay);
       continue;
     }
     return response;
@@ -293,6 +349,8 @@ void HttpApiClient::watch(const std::string& collection_path, const WatchOptions
        {"fieldSelector", options.field_selector},
        {"resourceVersion", options.resource_version},
        {"allowWatchBookmarks", options.allow_bookmarks ? "true" : ""},
+       {"sendInitialEvents", options.send_initial_events ? "true" : ""},
+       {"resourceVersionMatch", options.send_initial_events ? "NotOlderThan" : ""},
        {"timeoutSeconds",
         server_timeout.count() > 0 ? std::to_string(server_timeout.count()) : std::string()}});
   const std::string what = "watch " + path;
@@ -372,7 +430,8 @@ void HttpApiClient::watch(const std::string& collection_path, const WatchOptions
     if (status == 0) {
       observe("watch", collection_path, 0, std::chrono::steady_clock::now() - started);
     }
-    throw TransportError(what + ": " + httplib::to_string(result.error()));
+    throw TransportError(what + ": " +
+                         describe_transport_failure(result.error(), *connection, config_));
   }
   if (status == 401)
     credentials_->on_unauthorized();

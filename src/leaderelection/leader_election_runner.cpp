@@ -46,7 +46,7 @@ void LeaderElectionRunner::stop() {
 
 void LeaderElectionRunner::run(std::stop_token stop) {
   metrics_.set_leader(false);
-  if (acquire(stop)) {
+  while (acquire(stop)) {
     metrics_.set_leader(true);
     if (callbacks_.on_started_leading) {
       callbacks_.on_started_leading();
@@ -56,9 +56,15 @@ void LeaderElectionRunner::run(std::stop_token stop) {
       elector_.abdicate();
     }
     metrics_.set_leader(false);
+    // The callback returns once nothing of the old term can write any more; only then may this
+    // replica stand again.
     if (callbacks_.on_stopped_leading) {
       callbacks_.on_stopped_leading(end);
     }
+    if (end == LeadershipEnd::kShutdown) {
+      break;
+    }
+    spdlog::info("leader election: standing again as a candidate");
   }
   finished_.store(true);
 }

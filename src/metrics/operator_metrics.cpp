@@ -110,7 +110,8 @@ PrometheusReconcileMetrics::PrometheusReconcileMetrics(prometheus::Registry& reg
                                            "Time one reconcile of one Service key took.")
                               .Add({}, request_buckets())),
       pods_watched_(gauge_family(registry, "pods_watched",
-                                 "Pods in the informer cache (matching the watch selectors).")
+                                 "Pods in the informer cache: those that ask for a Service "
+                                 "(matching the watch selectors).")
                         .Add({})),
       pods_managed_(gauge_family(registry, "pods_managed",
                                  "Annotated pods that have a headless Service managed for them.")

@@ -20,8 +20,13 @@ metrics::Seconds seconds(Clock::Duration duration) {
 WorkQueue::WorkQueue(WorkQueueOptions options, const Clock& clock, metrics::QueueMetrics* metrics)
     : clock_(clock),
       metrics_(metrics != nullptr ? *metrics : noop_metrics()),
+      run_delay_thread_(options.run_delay_thread),
       rate_limiter_(options.rate_limits, clock) {
-  if (options.run_delay_thread) {
+  start_delay_thread();
+}
+
+void WorkQueue::start_delay_thread() {
+  if (run_delay_thread_) {
     delay_thread_ = std::jthread([this](std::stop_token stop) { delay_loop(stop); });
   }
 }
@@ -147,6 +152,22 @@ bool WorkQueue::shut_down_with_drain(std::stop_token stop) {
   shut_down();
   std::unique_lock lock(mutex_);
   return drained_.wait(lock, stop, [this] { return in_flight_since_.empty(); });
+}
+
+void WorkQueue::reopen() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!shut_down_) {
+      return;
+    }
+    shut_down_ = false;
+  }
+  // The delay thread ends at shut_down(); whether it has yet or not, replace it.
+  if (delay_thread_.joinable()) {
+    delay_thread_.request_stop();
+    delay_thread_.join();
+  }
+  start_delay_thread();
 }
 
 bool WorkQueue::is_shut_down() const {

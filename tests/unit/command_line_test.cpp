@@ -144,6 +144,24 @@ TEST_F(CommandLineTest, ResyncPeriod) {
   EXPECT_NE(error_of({"--resync-period", "often"}).find("--resync-period"), std::string::npos);
 }
 
+TEST_F(CommandLineTest, DescribeNamesEveryChoiceOnOneLine) {
+  const std::string line = describe(config_of({"--namespace", "a,b", "--workers", "8"}));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  for (const char* part : {"namespace=a,b ", "workers=8 ", "kube-api-qps=0 ", "leader-elect=true ",
+                           "lease-duration=15s ", "metrics-bind-address=:8080 ",
+                           "pod-annotation=srcd.host/create-headless-service "}) {
+    EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+  }
+  EXPECT_EQ(line.find("kube-api-burst"), std::string::npos);  // meaningless without a limit
+  EXPECT_NE(describe(config_of({})).find("namespace=all "), std::string::npos);
+}
+
+TEST_F(CommandLineTest, NoClientSideLimitByDefault) {
+  EXPECT_EQ(config_of({}).kube_api_qps, 0.0);
+  EXPECT_EQ(config_of({"--kube-api-qps", "0"}).kube_api_qps, 0.0);
+  EXPECT_EQ(config_of({"--kube-api-qps", "50"}).kube_api_qps, 50.0);
+}
+
 TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--workers", "0"}, "--workers"},

@@ -84,11 +84,11 @@ TEST(HealthChecksTest, OneCheckByName) {
   EXPECT_EQ(checks.check_one("nope").status, 404);
 }
 
-TEST(HealthStandardChecksTest, InformersSynced) {
-  bool synced = false;
-  auto check = informers_synced_check([&] { return synced; });
-  EXPECT_TRUE(check());
-  synced = true;
+TEST(HealthStandardChecksTest, InformersSyncedSaysWhatWaitsAndWhy) {
+  std::string reason = "pods: cannot connect to https://127.0.0.1:1";
+  auto check = informers_synced_check([&] { return reason; });
+  EXPECT_EQ(check(), "caches have not synced yet: pods: cannot connect to https://127.0.0.1:1");
+  reason.clear();
   EXPECT_FALSE(check());
 }
 

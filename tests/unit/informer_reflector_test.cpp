@@ -464,5 +464,87 @@ TEST_F(InformerReflectorTest, WaitForSyncReturnsFalseWhenStopped) {
   EXPECT_FALSE(reflector->wait_for_sync(stop.get_token()));
 }
 
+json initial_events_end(const std::string& rv) {
+  json end = bookmark(rv);
+  end["metadata"]["annotations"] = {{kube::kInitialEventsEndAnnotation, "true"}};
+  return end;
+}
+
+auto streaming() {
+  return AllOf(Field(&kube::WatchOptions::send_initial_events, true), watch_from(""),
+               Field(&kube::WatchOptions::allow_bookmarks, true));
+}
+
+ReflectorOptions streaming_options() {
+  ReflectorOptions options;
+  options.stream_lists = true;
+  return options;
+}
+
+TEST_F(InformerReflectorTest, StreamingListFillsTheStoreThenTheSameStreamWatches) {
+  store_.upsert(object("stale", "0"));
+  InSequence order;
+  EXPECT_CALL(client_, list(_, _)).Times(0);
+  EXPECT_CALL(client_, watch(_, streaming(), _, _))
+      .WillOnce(Invoke(watch_delivering({
+          event(kube::WatchEvent::Type::kAdded, object("a", "1", "5")),
+          event(kube::WatchEvent::Type::kBookmark, bookmark("6")),  // progress, not the end
+          event(kube::WatchEvent::Type::kAdded, object("b", "2", "7")),
+          event(kube::WatchEvent::Type::kBookmark, initial_events_end("20")),
+          event(kube::WatchEvent::Type::kModified, object("a", "changed", "21")),
+      })));
+  EXPECT_CALL(
+      client_,
+      watch(_, AllOf(watch_from("21"), Field(&kube::WatchOptions::send_initial_events, false)), _,
+            _))
+      .WillOnce(Invoke(watch_until_stopped(final_watch_)));
+
+  auto reflector = make_reflector(streaming_options());
+  reflector->start();
+  ASSERT_TRUE(final_watch_.wait());
+  EXPECT_TRUE(reflector->has_synced());
+  // The initial state replaced the store as a whole: what it did not hold was deleted.
+  EXPECT_THAT(store_.keys(), UnorderedElementsAre("ns/a", "ns/b"));
+  EXPECT_EQ(store_.get("ns/a")->value, "changed");
+  EXPECT_THAT(deleted(), ElementsAre("ns/stale"));
+  reflector->stop();
+}
+
+TEST_F(InformerReflectorTest, NothingCommittedBeforeTheInitialStateEnds) {
+  store_.upsert(object("kept", "0"));
+  EXPECT_CALL(client_, watch(_, streaming(), _, _))
+      .WillOnce(Invoke(watch_delivering({
+          event(kube::WatchEvent::Type::kAdded, object("a", "1", "5")),
+      })))
+      .WillOnce(Invoke(watch_until_stopped(final_watch_)));
+  auto reflector = make_reflector(streaming_options());
+  reflector->start();
+  ASSERT_TRUE(final_watch_.wait());
+  // A stream that ended early is a failure: backed off, streamed again, the store untouched.
+  EXPECT_FALSE(reflector->has_synced());
+  EXPECT_THAT(store_.keys(), ElementsAre("ns/kept"));
+  EXPECT_THAT(sleeper_.delays(), ::testing::SizeIs(1));
+  reflector->stop();
+}
+
+TEST_F(InformerReflectorTest, ServerWithoutStreamingListsFallsBackToPagedListsForGood) {
+  InSequence order;
+  EXPECT_CALL(client_, watch(_, streaming(), _, _))
+      .WillOnce(Throw(kube::ApiError(422, kube::StatusReason::kInvalid,
+                                     "resourceVersionMatch is forbidden for watch")));
+  EXPECT_CALL(client_, list(_, _)).WillOnce(Return(page({object("a", "1")}, "10")));
+  EXPECT_CALL(client_, watch(_, watch_from("10"), _, _)).WillOnce(Throw(gone()));
+  EXPECT_CALL(client_, list(_, _)).WillOnce(Return(page({object("a", "2")}, "30")));
+  EXPECT_CALL(client_, watch(_, watch_from("30"), _, _))
+      .WillOnce(Invoke(watch_until_stopped(final_watch_)));
+  auto reflector = make_reflector(streaming_options());
+  reflector->start();
+  ASSERT_TRUE(final_watch_.wait());
+  EXPECT_TRUE(reflector->has_synced());
+  EXPECT_EQ(store_.get("ns/a")->value, "2");
+  EXPECT_TRUE(sleeper_.delays().empty());  // falling back costs no backoff
+  reflector->stop();
+}
+
 }  // namespace
 }  // namespace hso::informer

@@ -187,6 +187,27 @@ TEST_F(InformerStoreTest, ReplaceRemovesVanishedObjectsAndReportsEachChange) {
                                                      "add default/new node-c"));
 }
 
+TEST(InformerStoreKeep, ObjectsNotKeptCostNothingAndLeavingIsADelete) {
+  Store<ToyPod> store("pods", project_toy_pod, [](const ToyPod& p) { return p.node == "wanted"; });
+  Recorder recorder;
+  recorder.attach(store);
+  store.upsert(pod("default", "never", "other"));
+  EXPECT_EQ(store.size(), 0u);
+  store.upsert(pod("default", "web-1", "wanted"));  // an unknown object that is now kept: added
+  store.upsert(pod("default", "web-1", "other"));   // kept no more: its last value is reported
+  store.remove(pod("default", "never", "other"));   // never kept: nothing to report
+  EXPECT_EQ(store.size(), 0u);
+
+  auto replacement = store.begin_replace();
+  replacement->add(pod("default", "web-2", "wanted"));
+  replacement->add(pod("default", "web-3", "other"));
+  replacement->commit();
+  EXPECT_THAT(store.keys(), ElementsAre("default/web-2"));
+  EXPECT_THAT(recorder.events,
+              ElementsAre("add default/web-1 wanted", "delete default/web-1 wanted",
+                          "add default/web-2 wanted"));
+}
+
 TEST_F(InformerStoreTest, AbandonedReplacementChangesNothing) {
   store_.upsert(pod("default", "web-1", "node-a"));
   {

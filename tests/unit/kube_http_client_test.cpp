@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "hso/http/tls_identity.hpp"
 #include "hso/kube/errors.hpp"
 #include "hso/kube/exec_credential.hpp"
 #include "hso/kube/http_api_client.hpp"
@@ -163,6 +166,54 @@ TEST_F(HttpClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
             (std::vector<std::string>{"create services 429", "create services 201"}));
 }
 
+TEST_F(HttpClientTest, A429HoldsEveryRequestOfTheSharingClients) {
+  std::mutex mutex;
+  std::condition_variable throttled;
+  std::optional<std::chrono::steady_clock::time_point> throttled_at;
+  std::optional<std::chrono::steady_clock::time_point> read_at;
+  std::atomic<int> creates{0};
+  server_.server().Post("/api/v1/namespaces/ns/services", [&](const auto&, auto& res) {
+    if (creates++ == 0) {
+      {
+        std::lock_guard lock(mutex);
+        throttled_at = std::chrono::steady_clock::now();
+      }
+      throttled.notify_all();
+      res.status = 429;
+      res.set_header("Retry-After", "1");
+      res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})",
+                      "application/json");
+      return;
+    }
+    res.status = 201;
+    res.set_content(kServiceJson, "application/json");
+  });
+  server_.server().Get("/api/v1/namespaces/ns/services/a", [&](const auto&, auto& res) {
+    {
+      std::lock_guard lock(mutex);
+      read_at = std::chrono::steady_clock::now();
+    }
+    res.set_content(kServiceJson, "application/json");
+  });
+  ClientOptions options = fast_options();
+  options.pushback = std::make_shared<ServerPushback>();
+  auto writer = make_api_client(config(), options);
+  auto reader = writer->make_independent(options);
+
+  std::thread create([&] { writer->create("/api/v1/namespaces/ns/services", {}); });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(throttled.wait_for(lock, 10s, [&] { return throttled_at.has_value(); }));
+  }
+  reader->get("/api/v1/namespaces/ns/services/a");
+  create.join();
+  std::lock_guard lock(mutex);
+  ASSERT_TRUE(read_at);
+  // The reader was never told 429 itself, yet it waited out the Retry-After the writer got.
+  EXPECT_GE(*read_at - *throttled_at, 950ms);
+  EXPECT_EQ(creates, 2);
+}
+
 TEST_F(HttpClientTest, ServerErrorsRetriedOnlyWhenSafe) {
   std::atomic<int> gets{0};
   std::atomic<int> posts{0};
@@ -294,6 +345,43 @@ TEST_F(HttpClientTest, WriteTimeoutBoundsWritesOnlyAndIsSentToTheServer) {
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_THAT(requests[0].query, HasSubstr("timeout=300ms;"));
   EXPECT_EQ(requests[1].query, "");
+}
+
+TEST(HttpClientTlsTest, AnUntrustedServerCertificateSaysWhichFieldToSetAndIsNotRetried) {
+  auto server =
+      http::make_tls_server(http::make_self_signed_identity("api", {"localhost"}, {"127.0.0.1"}));
+  std::atomic<int> requests{0};
+  server->Get("/api/v1/namespaces", [&](const auto&, auto& res) {
+    ++requests;
+    res.set_content("{}", "application/json");
+  });
+  const int port = server->bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { server->listen_after_bind(); });
+  while (!server->is_running())
+    std::this_thread::sleep_for(1ms);
+
+  ClientConfig config;
+  config.host = "127.0.0.1";
+  config.port = port;
+  config.origin = "kubeconfig /tmp/k context c";  // and no CA: the system store does not know it
+  ClientOptions options;
+  options.retry_backoff = BackoffPolicy{1ms, 1ms, 1.0, 0.0, 60s};
+  auto attempts = std::make_shared<RecordingObserver>();
+  options.observer = attempts;
+  auto client = make_api_client(config, options);
+  try {
+    client->get("/api/v1/namespaces");
+    ADD_FAILURE() << "an untrusted certificate was accepted";
+  } catch (const TransportError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("https://127.0.0.1:" + std::to_string(port)));
+    EXPECT_THAT(e.what(), HasSubstr("not trusted"));
+    EXPECT_THAT(e.what(), HasSubstr("certificate-authority-data"));
+    EXPECT_THAT(e.what(), HasSubstr("kubeconfig /tmp/k context c"));
+  }
+  EXPECT_EQ(attempts->calls, std::vector<std::string>{"get namespaces 0"});  // no retry
+  EXPECT_EQ(requests, 0);
+  server->stop();
+  listener.join();
 }
 
 TEST_F(HttpClientTest, ConnectionRefusedIsATransportError) {

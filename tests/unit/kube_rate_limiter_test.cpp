@@ -4,11 +4,27 @@
 
 #include "hso/kube/backoff.hpp"
 #include "hso/kube/rate_limiter.hpp"
+#include "hso/kube/server_pushback.hpp"
 
 namespace hso::kube {
 namespace {
 
 using std::chrono::milliseconds;
+
+TEST(ServerPushback, HoldsUntilTheLatestDeadline) {
+  FakeClock clock;
+  ServerPushback pushback(clock);
+  EXPECT_EQ(pushback.remaining(), Clock::Duration::zero());
+  pushback.hold_for(milliseconds(1000));
+  pushback.hold_for(milliseconds(200));  // a shorter hold does not cut the longer one
+  EXPECT_EQ(pushback.remaining(), milliseconds(1000));
+  clock.advance(milliseconds(600));
+  EXPECT_EQ(pushback.remaining(), milliseconds(400));
+  clock.advance(milliseconds(400));
+  EXPECT_EQ(pushback.remaining(), Clock::Duration::zero());
+  clock.advance(milliseconds(1));
+  EXPECT_EQ(pushback.remaining(), Clock::Duration::zero());
+}
 
 TEST(TokenBucketRateLimiter, BurstThenSteadyRate) {
   FakeClock clock;

@@ -425,6 +425,7 @@ class LeaderRunnerTest : public ::testing::Test {
   RecordingLeaderMetrics leader_metrics;
   LeaseElector elector{client, clock, config_for("me"), leader_metrics};
   std::vector<std::string> events;
+  std::vector<Clock::Duration> event_times;  // slept so far when each event happened
   Clock::Duration slept{};
   std::function<void()> on_sleep = [] {};
 
@@ -434,10 +435,15 @@ class LeaderRunnerTest : public ::testing::Test {
     auto sleeps = std::make_shared<int>(0);
     return LeaderElectionRunner(
         elector, clock, leader_metrics,
-        {.on_started_leading = [this] { events.push_back("started"); },
+        {.on_started_leading =
+             [this] {
+               events.push_back("started");
+               event_times.push_back(slept);
+             },
          .on_stopped_leading =
              [this](LeadershipEnd end) {
                events.push_back(end == LeadershipEnd::kLost ? "lost" : "shutdown");
+               event_times.push_back(slept);
              }},
         [this, &stop, sleeps, max_sleeps](Clock::Duration d, std::stop_token) {
           clock.advance(d);
@@ -478,16 +484,19 @@ TEST_F(LeaderRunnerTest, LosesLeadershipWhenRenewalsFailForTheRenewDeadline) {
     }
   };
   runner.run(stop.get_token());
-  EXPECT_EQ(events, (std::vector<std::string>{"started", "lost"}));
+  // The API server stays gone: the runner stands again, but cannot lead.
+  EXPECT_EQ(events, (std::vector<std::string>{"started", "lost", "shutdown"}));
   EXPECT_FALSE(elector.is_leader());
   EXPECT_FALSE(elector.gate().may_write());
   EXPECT_EQ(leader_metrics.renew_failures, 5);  // at 2, 4, 6, 8 and 10 s after the last renew
-  EXPECT_LT(slept, 15s);                        // noticed before the lease could expire elsewhere
+  // Noticed before the lease could expire elsewhere.
+  EXPECT_LT(event_times.at(1) - event_times.at(0), 15s);
+  EXPECT_TRUE(runner.finished());
 }
 
-TEST_F(LeaderRunnerTest, StopsWhenAnotherHolderTakesTheLease) {
+TEST_F(LeaderRunnerTest, StepsDownForAnotherHolderAndStandsAgainOnceItsLeaseRunsOut) {
   std::stop_source stop;
-  auto runner = make_runner(stop, 100);
+  auto runner = make_runner(stop, 40);
   on_sleep = [&] {
     if (events.size() == 1) {
       json taken = store.get();
@@ -496,8 +505,10 @@ TEST_F(LeaderRunnerTest, StopsWhenAnotherHolderTakesTheLease) {
     }
   };
   runner.run(stop.get_token());
-  EXPECT_EQ(events, (std::vector<std::string>{"started", "lost"}));
-  EXPECT_EQ(elector.observed_holder(), "usurper");
+  // The usurper never renews: after its 15 s lease this replica leads again, without a restart.
+  EXPECT_EQ(events, (std::vector<std::string>{"started", "lost", "started", "shutdown"}));
+  EXPECT_GE(event_times.at(2) - event_times.at(1), 15s);
+  EXPECT_EQ(store.holder(), "me");
 }
 
 TEST_F(LeaderRunnerTest, StandbyRetriesWithJitteredRetryPeriod) {

@@ -17,7 +17,10 @@ struct OperatorConfig {
   // How to reach the API server.
   std::string kubeconfig;  // --kubeconfig; empty: KUBECONFIG, in-cluster, ~/.kube/config
   std::string context;     // --context / KUBERNETES_CONTEXT
-  double kube_api_qps = 20.0;
+  // No client-side limit by default: the API server's Priority and Fairness paces the operator
+  // (429 + Retry-After, honoured by every request of the client at once). A job's burst of pods
+  // then gets its names as fast as the server takes the writes.
+  double kube_api_qps = 0.0;
   int kube_api_burst = 30;
 
   // What the operator writes.
@@ -46,5 +49,9 @@ struct OperatorConfig {
   std::string log_level = "info";
   std::string log_format = "text";
 };
+
+// The whole configuration on one line (key=value, the flags' names), for the start-up log: what a
+// replica runs with is then one grep away.
+std::string describe(const OperatorConfig& config);
 
 }  // namespace hso::config

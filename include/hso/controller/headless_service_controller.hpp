@@ -14,7 +14,7 @@
 #include "hso/informer/reflector.hpp"
 #include "hso/kube/api_client.hpp"
 #include "hso/metrics/sinks.hpp"
-#include "hso/reconciler/event_recorder.hpp"
+#include "hso/reconciler/async_event_recorder.hpp"
 #include "hso/reconciler/reconciler.hpp"
 #include "hso/util/clock.hpp"
 #include "hso/workqueue/work_queue.hpp"
@@ -44,6 +44,8 @@ class HeadlessServiceController {
 
   void start();
   bool has_synced() const;
+  // "" once every cache has synced; else which waits and the last error it met.
+  std::string unsynced_reason() const;
   // Blocks until every cache has synced or `stop` is requested.
   bool wait_for_sync(std::stop_token stop) const;
   // Once every cache has synced (without blocking the caller), queues every key the caches know
@@ -52,6 +54,10 @@ class HeadlessServiceController {
   // Stops taking work and lets in-flight reconciles finish within `bound`. Returns false when
   // reconciles were still running at the deadline.
   bool drain(std::chrono::milliseconds bound);
+  // After a lost lease: drops queued work and joins the workers (their writes are already
+  // refused by the gate, so each ends with its current request); the caches stay warm and
+  // start_workers() may run them again.
+  void stop_workers();
   // Drains without waiting, then joins the workers (each waits for its request to end) and stops
   // the reflectors.
   void stop();
@@ -75,7 +81,7 @@ class HeadlessServiceController {
   std::vector<std::unique_ptr<ScopeCaches>> scopes_;
   std::vector<std::unique_ptr<informer::Reflector>> reflectors_;
   std::unique_ptr<CacheDirectory> directory_;
-  std::unique_ptr<reconciler::ApiEventRecorder> events_;
+  std::unique_ptr<reconciler::AsyncEventRecorder> events_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   std::atomic<bool> workers_started_{false};
   std::jthread starter_;

@@ -9,8 +9,9 @@
 
 namespace hso::http {
 
-// readyz "informers-synced": fails until every cache has synced once.
-HealthCheck informers_synced_check(std::function<bool()> all_synced);
+// readyz "informers-synced": fails until every cache has synced once, with the reason the caller
+// gives (which cache waits, and the last error it met); an empty reason means all have synced.
+HealthCheck informers_synced_check(std::function<std::string()> unsynced_reason);
 
 // healthz "leader-election": fails when this replica believes it leads but its last successful
 // renew is older than `max_age` (lease duration plus a margin): the renew loop is wedged.

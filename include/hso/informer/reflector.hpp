@@ -33,6 +33,10 @@ struct ReflectorOptions {
   std::chrono::seconds max_watch_timeout{600};
   // Between failed lists and watches; a server's Retry-After is a floor on top of it.
   kube::BackoffPolicy backoff{.jitter = 0.5};
+  // Take the initial state as a streaming list (a watch with sendInitialEvents, KEP-3157): one
+  // object decoded at a time instead of a page of them, so start-up makes no memory peak. Falls
+  // back to paged lists for good when the server refuses it.
+  bool stream_lists = false;
 };
 
 // Optional collaborators; the defaults are the real ones.
@@ -67,16 +71,23 @@ class Reflector {
   // Blocks until has_synced() or `stop`; returns has_synced().
   bool wait_for_sync(std::stop_token stop) const;
   std::string last_resource_version() const;
+  // The last list or watch failure, until a list succeeds again ("" when none).
+  std::string last_error() const;
   const std::string& resource() const { return options_.resource; }
 
  private:
   void list_into_sink(std::stop_token stop);
+  // The initial state as a streaming list into the sink, then the same stream as a watch until
+  // the server ends it. False when the server does not offer streaming lists.
+  bool stream_into_sink_then_watch(std::stop_token stop);
+  void mark_synced();
   // Returns normally when the server ends the stream; throws on failure.
   void watch_once(std::stop_token stop);
   bool handle_event(kube::WatchEvent& event);
   void back_off(std::stop_token stop, std::optional<std::chrono::seconds> retry_after);
   std::chrono::seconds random_watch_timeout();
   void set_resource_version(std::string resource_version);
+  void set_last_error(std::string error);
 
   kube::ApiClient& client_;
   ObjectSink& sink_;
@@ -90,7 +101,11 @@ class Reflector {
   mutable std::mutex mutex_;
   mutable std::condition_variable_any synced_changed_;
   std::string resource_version_;
+  std::string last_error_;
   std::atomic<bool> synced_{false};
+  // Only the reflector's thread reads or changes these.
+  bool streaming_;
+  bool need_list_ = true;
   std::jthread thread_;
 };
 

@@ -58,9 +58,13 @@ class Store final : public ObjectSink {
   using UpdateHandler =
       std::function<void(const std::string& key, const Ptr& old_value, const Ptr& new_value)>;
   using DeleteHandler = std::function<void(const std::string& key, const Ptr& last_value)>;
+  // Which projections are worth keeping; an object that stops being kept is reported deleted.
+  // The server cannot filter on everything (annotations, say): this is the client-side filter
+  // that keeps memory proportional to what the handlers care about.
+  using KeepFunction = std::function<bool(const T&)>;
 
-  Store(std::string resource, Projection project)
-      : resource_(std::move(resource)), project_(std::move(project)) {}
+  Store(std::string resource, Projection project, KeepFunction keep = {})
+      : resource_(std::move(resource)), project_(std::move(project)), keep_(std::move(keep)) {}
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -160,7 +164,11 @@ class Store final : public ObjectSink {
     std::vector<Change> changes;
     {
       std::unique_lock lock(mutex_);
-      apply_locked(std::move(projected->first), std::move(projected->second), changes);
+      if (kept(*projected->second)) {
+        apply_locked(std::move(projected->first), std::move(projected->second), changes);
+      } else if (const auto it = objects_.find(projected->first); it != objects_.end()) {
+        erase_locked(it, changes);
+      }
     }
     notify(changes);
   }
@@ -207,7 +215,7 @@ class Store final : public ObjectSink {
     explicit StoreReplacement(Store& store) : store_(store) {}
     void add(const nlohmann::json& object) override {
       auto projected = store_.project_object(object);
-      if (projected) {
+      if (projected && store_.kept(*projected->second)) {
         staged_.insert_or_assign(std::move(projected->first), std::move(projected->second));
       }
     }
@@ -217,6 +225,8 @@ class Store final : public ObjectSink {
     Store& store_;
     Map staged_;
   };
+
+  bool kept(const T& value) const { return !keep_ || keep_(value); }
 
   std::optional<std::pair<std::string, Ptr>> project_object(const nlohmann::json& object) const {
     auto key = object_key(object);
@@ -359,6 +369,7 @@ class Store final : public ObjectSink {
 
   const std::string resource_;
   const Projection project_;
+  const KeepFunction keep_;
   std::vector<AddHandler> add_handlers_;
   std::vector<UpdateHandler> update_handlers_;
   std::vector<DeleteHandler> delete_handlers_;

@@ -35,7 +35,13 @@ struct WatchOptions {
   std::string resource_version;
   bool allow_bookmarks = true;
   std::chrono::seconds timeout{300};  // server-side timeoutSeconds
+  // A streaming list (KEP-3157): the stream starts with the collection's current state as ADDED
+  // events and a BOOKMARK annotated k8s.io/initial-events-end, at least as new as
+  // resource_version (empty: a consistent read). Servers that do not offer it answer 4xx.
+  bool send_initial_events = false;
 };
+
+inline constexpr const char* kInitialEventsEndAnnotation = "k8s.io/initial-events-end";
 
 struct WatchEvent {
   enum class Type { kAdded, kModified, kDeleted, kBookmark };

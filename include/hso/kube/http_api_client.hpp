@@ -12,6 +12,7 @@
 #include "hso/kube/connection_pool.hpp"
 #include "hso/kube/credentials.hpp"
 #include "hso/kube/rate_limiter.hpp"
+#include "hso/kube/server_pushback.hpp"
 #include "hso/kube/warning_logger.hpp"
 #include "hso/util/clock.hpp"
 
@@ -20,8 +21,12 @@ namespace hso::kube {
 std::string default_user_agent();  // k8s-pod-headless-service-operator/<version>
 
 struct ClientOptions {
-  double qps = 20.0;  // <= 0: no client-side limit
+  // Client-side limit; <= 0: none, the server's Priority and Fairness (429 + Retry-After, shared
+  // through `pushback`) paces the client instead.
+  double qps = 0.0;
   int burst = 30;
+  // Clients that share it go quiet together when the server answers 429; null: a private one.
+  std::shared_ptr<ServerPushback> pushback;
   std::chrono::milliseconds timeout{30'000};  // connect, and each read and write of a request
   std::chrono::milliseconds connect_timeout{10'000};
   // Writes (create, update, patch, delete) only. When > 0, bounds connecting and each read and
@@ -87,6 +92,7 @@ class HttpApiClient final : public ApiClient {
   HttpResponse send(const Request& request);
 
  private:
+  void wait_for_pushback() const;
   nlohmann::json send_for_json(const Request& request);
   void observe(const std::string& verb, const std::string& path, int code,
                std::chrono::steady_clock::duration latency) const;
@@ -95,6 +101,7 @@ class HttpApiClient final : public ApiClient {
   const ClientOptions options_;
   std::unique_ptr<CredentialProvider> credentials_;
   TokenBucketRateLimiter limiter_;
+  std::shared_ptr<ServerPushback> pushback_;
   ConnectionPool pool_;
   WarningLogger warnings_;
 };

@@ -16,7 +16,8 @@ enum class LeadershipEnd {
 };
 
 struct LeaderCallbacks {
-  // Both run on the runner's thread and must return promptly (start or signal other threads).
+  // Both run on the runner's thread. on_started_leading must return promptly; on_stopped_leading
+  // (kLost) must return only once nothing of that term can write, and the runner waits for it.
   std::function<void()> on_started_leading;
   std::function<void(LeadershipEnd)> on_stopped_leading;
 };
@@ -28,8 +29,9 @@ Sleeper real_sleeper();
 // Drives a LeaseElector: tries to acquire every retry period (with up to 20% jitter so that
 // standbys do not hit the server in step), then renews every retry period. Leadership ends when
 // no renew has succeeded for the renew deadline (the gate has already closed by itself by then)
-// or when another holder is seen; the runner then calls on_stopped_leading(kLost) and finishes.
-// It does not return to standby: see DEVELOPMENT.md (leader election) for why.
+// or when another holder is seen; the runner then calls on_stopped_leading(kLost), which returns
+// once the old term's work has stopped, and stands again as a candidate (a control-plane blip
+// costs no restart). It finishes when stopped.
 class LeaderElectionRunner {
  public:
   LeaderElectionRunner(LeaseElector& elector, const Clock& clock, metrics::LeaderMetrics& metrics,

@@ -60,6 +60,9 @@ class WorkQueue {
   // Returns true when nothing is in flight any more.
   bool shut_down_with_drain(std::stop_token stop = {});
   bool is_shut_down() const;
+  // Takes keys again after a shut_down() (a replica that stepped down and leads again). Call only
+  // once the workers of the previous run have been joined.
+  void reopen();
 
   // Keys ready for a worker.
   std::size_t depth() const;
@@ -93,8 +96,11 @@ class WorkQueue {
   std::optional<Clock::TimePoint> promote_due_locked(Clock::TimePoint now);
   void delay_loop(std::stop_token stop);
 
+  void start_delay_thread();
+
   const Clock& clock_;
   metrics::QueueMetrics& metrics_;
+  const bool run_delay_thread_;
   RetryRateLimiter rate_limiter_;
 
   mutable std::mutex mutex_;

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Issue 15: fast without being a bad neighbour. The operator runs with its shipped defaults (no
+# client-side rate limit) and only the manifests' ServiceAccount token, so the API server's
+# Priority and Fairness classifies it like any workload. A FlowSchema then puts its work (pods,
+# Services, EndpointSlices, Events; not its Lease, which real clusters keep on a level of its own)
+# on a PriorityLevelConfiguration of one concurrency share that rejects what it cannot seat: real
+# 429s with Retry-After from the API server. Under that squeeze a burst of pods must still get
+# every Service and slice (nothing lost), without an error storm (every worker and watch of the
+# operator goes quiet for the Retry-After of one 429, instead of each collecting its own), without
+# losing the Lease; and when the squeeze ends, a second burst goes through at full speed again.
+apf_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo "${PWD}/lib"; else echo "${PWD}/../lib"; fi)
+# shellcheck source=lib/common.sh
+source "${apf_lib_dir}/common.sh"
+# shellcheck source=lib/packaging.sh
+source "${apf_lib_dir}/packaging.sh"
+
+pkg_init apfsq
+suffix=$(pkg_unique_suffix)
+opns=$(new_namespace apfsqop)
+sa="${PKG_NAME}-${suffix}"
+squeeze="hso-e2e-squeeze-${suffix}"
+readonly BURST=${HSO_APF_BURST:-60}
+# More workers than the squeezed level has seats (a share of 1 is about 3 of the API server's
+# 600), so that requests really meet a full level; the rate limit stays the shipped default (none).
+readonly WORKERS=16
+pkg_install_rbac "${opns}" "${suffix}" "${E2E_STATE}/rbac.yaml"
+wait_for "ServiceAccount ${opns}/${sa}" 30 k -n "${opns}" get serviceaccount "${sa}"
+pkg_token_kubeconfig "${sa}" "${opns}" "${E2E_STATE}/token.kubeconfig"
+pkg_track "flowschema/${squeeze}"
+pkg_track "prioritylevelconfiguration/${squeeze}"
+
+squeeze_on() {
+  k apply -f - >/dev/null <<EOF || fail "cannot apply the squeeze"
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: PriorityLevelConfiguration
+metadata:
+  name: ${squeeze}
+spec:
+  type: Limited
+  limited:
+    nominalConcurrencyShares: 1
+    lendablePercent: 0
+    limitResponse:
+      type: Reject
+---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata:
+  name: ${squeeze}
+spec:
+  priorityLevelConfiguration:
+    name: ${squeeze}
+  matchingPrecedence: 100
+  distinguisherMethod:
+    type: ByUser
+  rules:
+  - subjects:
+    - kind: ServiceAccount
+      serviceAccount:
+        name: ${sa}
+        namespace: ${opns}
+    resourceRules:
+    - verbs: ["*"]
+      apiGroups: ["", "discovery.k8s.io", "events.k8s.io"]
+      resources: ["pods", "services", "endpointslices", "events"]
+      namespaces: ["*"]
+EOF
+}
+
+# squeeze_applied: predicate, the API server has digested the FlowSchema (it clears Dangling once
+# its priority level is in the configuration it serves with).
+squeeze_applied() {
+  equals False field flowschema "${squeeze}" '{.status.conditions[?(@.type=="Dangling")].status}' ""
+}
+
+squeeze_off() {
+  k delete flowschema "${squeeze}" --ignore-not-found >/dev/null
+  k delete prioritylevelconfiguration "${squeeze}" --ignore-not-found >/dev/null
+}
+
+# burst PREFIX: BURST annotated pods in one request.
+burst() {
+  local i docs=""
+  for ((i = 0; i < BURST; i++)); do
+    docs+="---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1-${i}
+  namespace: ${ns}
+  labels:
+    e2e.hso/test: \"${E2E_NAME//_/-}\"
+  annotations:
+    ${HSO_ANNOTATION}: \"true\"
+spec:
+  terminationGracePeriodSeconds: 1
+  tolerations:
+  - operator: Exists
+  containers:
+  - name: app
+    image: registry.invalid/hso-e2e/app:1
+"
+  done
+  k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the pods $1-N"
+}
+
+# all_published PREFIX: predicate, every pod of the burst has its Service and an address in a slice.
+all_published() {
+  local services slices
+  services=$(k -n "${ns}" get services -o name | grep -c "^service/$1-" || true)
+  slices=$(k -n "${ns}" get endpointslices -o json \
+    | jq --arg p "$1-" '[.items[] | select(.metadata.labels["kubernetes.io/service-name"] | startswith($p)) | select((.endpoints // []) | length > 0)] | length')
+  ((services == BURST && slices == BURST)) || {
+    echo "${services} Services and ${slices} slices with addresses of ${BURST}"
+    return 1
+  }
+}
+
+code_count() { metric headless_service_operator_api_requests_total "code=\"$1\""; }
+
+leading() { [[ "$(metric leader_election_master_status)" == 1 ]]; }
+
+case_1() {
+  local t0 squeezed throttled errors free
+  pkg_start_operator main "${E2E_STATE}/token.kubeconfig" --leader-election-namespace "${opns}" \
+    --workers "${WORKERS}"
+  pkg_wait_ready main
+  wait_for "operator main to lead" 40 leading
+  squeeze_on
+  wait_for "the API server to apply FlowSchema ${squeeze}" 60 squeeze_applied
+  t0=${SECONDS}
+  burst squeezed
+  wait_for "every Service and slice of the squeezed burst" 300 all_published squeezed
+  squeezed=$((SECONDS - t0))
+  throttled=$(code_count 429)
+  errors=$(metric headless_service_operator_reconciles_total 'result="error"')
+  say "squeezed burst of ${BURST}: ${squeezed} s, ${throttled} answers 429, ${errors} reconcile errors"
+  awk -v n="${throttled}" 'BEGIN { exit !(n > 0) }' \
+    || fail "the squeeze produced no 429: Priority and Fairness did not classify the operator"
+  # One 429 holds every request of the client for its Retry-After (1 s from this API server), so
+  # at most the requests already in flight then (one per worker, the Event sender and the
+  # watches) can meet another: a client that retried on its own backoff (200 ms, doubling) or
+  # ignored Retry-After would send several times that.
+  awk -v n="${throttled}" -v w="$((WORKERS + 4))" -v s="${squeezed}" 'BEGIN { exit !(n <= w * (s + 1)) }' \
+    || fail "an error storm: ${throttled} answers 429 in ${squeezed} s"
+  leading || fail "operator main lost the Lease under the squeeze"
+  squeeze_off
+  t0=${SECONDS}
+  burst free
+  wait_for "every Service and slice of the free burst" 120 all_published free
+  free=$((SECONDS - t0))
+  say "HA_MEASURE squeezed_burst_s=${squeezed} free_burst_s=${free} answers_429=${throttled} reconcile_errors=${errors}"
+  operator_alive main || fail "operator main exited"
+  stop_operator main
+}
+
+run_case 1 "squeezed by Priority and Fairness: every pod published, no 429 storm, the Lease kept, full speed after" case_1
+e2e_finish
