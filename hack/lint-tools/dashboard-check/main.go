@@ -9,6 +9,8 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -47,11 +49,11 @@ func checkFile(file string) ([]string, string) {
 		return []string{err.Error()}, ""
 	}
 	var board dashboard.Dashboard
-	if err := board.UnmarshalJSONStrict(raw); err != nil {
-		return []string{"not a valid dashboard model: " + err.Error()}, ""
+	if err := modelError(board.UnmarshalJSONStrict(raw)); err != nil {
+		return []string{"not a valid dashboard model:\n" + err.Error()}, ""
 	}
-	if err := board.Validate(); err != nil {
-		return []string{"dashboard model validation: " + err.Error()}, ""
+	if err := modelError(board.Validate()); err != nil {
+		return []string{"dashboard model validation:\n" + err.Error()}, ""
 	}
 	var problems []string
 	if board.Uid == nil || *board.Uid == "" || board.Title == nil || *board.Title == "" {
@@ -60,26 +62,75 @@ func checkFile(file string) ([]string, string) {
 	if !hasPrometheusDatasourceVariable(board) {
 		problems = append(problems, "no templating variable 'datasource' of type datasource/prometheus")
 	}
+	// The SDK's strict decoder reports every problem, but (v0.0.22) drops panels and queries that
+	// decoded without one from the structure it returns, so each panel is decoded again here.
+	var layout struct {
+		Panels []json.RawMessage `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &layout); err != nil {
+		return []string{err.Error()}, ""
+	}
 	ids := map[uint32]string{}
 	panels, queries := 0, 0
-	for _, entry := range board.Panels {
-		if entry.RowPanel != nil {
-			problems = append(problems, checkId(ids, entry.RowPanel.Id, "row")...)
-			continue
-		}
-		if entry.Panel == nil {
-			problems = append(problems, "an entry of panels is neither a panel nor a row")
-			continue
+	for i, rawPanel := range layout.Panels {
+		found, panelProblems := checkRawPanel(rawPanel, ids)
+		if found < 0 {
+			continue // a row
 		}
 		panels++
-		found, panelProblems := checkPanel(*entry.Panel, ids)
 		queries += found
-		problems = append(problems, panelProblems...)
+		for _, problem := range panelProblems {
+			problems = append(problems, fmt.Sprintf("panels[%d]: %s", i, problem))
+		}
 	}
 	if panels == 0 {
 		problems = append(problems, "no panels")
 	}
 	return problems, fmt.Sprintf("valid dashboard model, %d panels, %d queries", panels, queries)
+}
+
+// checkRawPanel decodes one entry of panels strictly and checks it; -1 queries for a row.
+func checkRawPanel(raw json.RawMessage, ids map[uint32]string) (int, []string) {
+	var kind struct {
+		Type    string            `json:"type"`
+		Targets []json.RawMessage `json:"targets"`
+	}
+	if err := json.Unmarshal(raw, &kind); err != nil {
+		return 0, []string{err.Error()}
+	}
+	if kind.Type == "row" {
+		var row dashboard.RowPanel
+		if err := modelError(row.UnmarshalJSONStrict(raw)); err != nil {
+			return -1, []string{err.Error()}
+		}
+		return -1, checkId(ids, row.Id, "row")
+	}
+	var panel dashboard.Panel
+	if err := modelError(panel.UnmarshalJSONStrict(raw)); err != nil {
+		return 0, []string{err.Error()}
+	}
+	if err := modelError(panel.Validate()); err != nil {
+		return 0, []string{err.Error()}
+	}
+	var targets []prometheus.Dataquery
+	for i, rawTarget := range kind.Targets {
+		var query prometheus.Dataquery
+		if err := modelError(query.UnmarshalJSONStrict(rawTarget)); err != nil {
+			return 0, []string{fmt.Sprintf("targets[%d] is not a Prometheus query: %v", i, err)}
+		}
+		targets = append(targets, query)
+	}
+	return len(targets), checkPanel(panel, targets, ids)
+}
+
+// modelError is err, or nil for an empty cog.BuildErrors: the SDK returns its (empty) error list
+// as an error even when it found nothing.
+func modelError(err error) error {
+	var buildErrors cog.BuildErrors
+	if errors.As(err, &buildErrors) && len(buildErrors) == 0 {
+		return nil
+	}
+	return err
 }
 
 func hasPrometheusDatasourceVariable(board dashboard.Dashboard) bool {
@@ -100,8 +151,8 @@ func checkId(ids map[uint32]string, id uint32, title string) []string {
 	return nil
 }
 
-// checkPanel returns the number of queries of the panel and its problems.
-func checkPanel(panel dashboard.Panel, ids map[uint32]string) (int, []string) {
+// checkPanel returns the panel's problems by the project's rules.
+func checkPanel(panel dashboard.Panel, targets []prometheus.Dataquery, ids map[uint32]string) []string {
 	title := ""
 	if panel.Title != nil {
 		title = *panel.Title
@@ -131,16 +182,11 @@ func checkPanel(panel dashboard.Panel, ids map[uint32]string) (int, []string) {
 		panel.Datasource.Uid == nil || *panel.Datasource.Uid != "${datasource}" {
 		fail("datasource must be {type: prometheus, uid: ${datasource}}")
 	}
-	if len(panel.Targets) == 0 {
+	if len(targets) == 0 {
 		fail("no queries")
 	}
 	refIds := map[string]bool{}
-	for i, target := range panel.Targets {
-		query, ok := target.(*prometheus.Dataquery)
-		if !ok {
-			fail("query %d is not a Prometheus query", i)
-			continue
-		}
+	for i, query := range targets {
 		if query.Expr == "" {
 			fail("query %d has no expression", i)
 		}
@@ -150,5 +196,5 @@ func checkPanel(panel dashboard.Panel, ids map[uint32]string) (int, []string) {
 			refIds[*query.RefId] = true
 		}
 	}
-	return len(panel.Targets), problems
+	return problems
 }
