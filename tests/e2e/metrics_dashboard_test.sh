@@ -14,6 +14,7 @@
 # query ends in `or on() vector(0)` in the dashboard, and METRICS.md says so; 429 is not driven
 # (the refused-requests panel shows the 403s).
 e2e_dir=$(dirname "${BASH_SOURCE[0]}")
+[[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
 # shellcheck source=lib/common.sh
 source "${e2e_dir}/lib/common.sh"
 # shellcheck source=lib/packaging.sh
