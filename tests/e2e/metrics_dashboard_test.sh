@@ -55,7 +55,7 @@ case_1() {
   k -n "${ha_opns}" create serviceaccount hso-dash-unbound >/dev/null
   pkg_token_kubeconfig hso-dash-unbound "${ha_opns}" "${E2E_STATE}/unbound.kubeconfig"
   pkg_start_operator unbound "${E2E_STATE}/unbound.kubeconfig" --leader-election-namespace "${ha_opns}"
-  wait_for "the unbound replica to be refused with 403" 30 metric_403_samples unbound
+  wait_for "the unbound replica to be refused with 403" 30 has_403_samples unbound
 
   local config="${E2E_STATE}/prometheus.yml"
   {
@@ -70,7 +70,7 @@ case_1() {
 EOF
   } >"${config}"
   prom_start dash "${config}"
-  prom_wait_target dash "${JOB}" up
+  wait_for "Prometheus to scrape all three replicas" 30 prom_at_least dash "count(up{job=\"${JOB}\"} == 1)" 3
 
   local leader standby
   leader=$(ha_wait_leader 40)
@@ -100,6 +100,14 @@ EOF
     "sum(headless_service_operator_watch_restarts_total{job=\"${JOB}\"})" 1
   wait_for "Prometheus to see 403s" 30 prom_at_least dash \
     "sum(headless_service_operator_api_requests_total{job=\"${JOB}\",code=\"403\"})" 1
+}
+
+# has_403_samples NAME: predicate, the replica's /metrics counts requests refused with 403.
+has_403_samples() {
+  [[ -n "$(metric_403_samples "$1")" ]] || {
+    echo "no request of $1 counted with code 403 yet"
+    return 1
+  }
 }
 
 # metric_positive_on NAME METRIC: predicate, the sum of METRIC on replica NAME's /metrics is > 0.
