@@ -41,6 +41,14 @@ render() {
     || fail "helm template $*"
 }
 
+# input_name FILE: a repository path, or "chart with <values>" for a rendered chart.
+input_name() {
+  case "$1" in
+    "${E2E_STATE}"/*) printf 'chart with %s\n' "$(basename "$1" .yaml | sed 's/^default$/default values/')" ;;
+    *) printf '%s\n' "${1#"${HSO_SOURCE_DIR}"/}" ;;
+  esac
+}
+
 # Case 1: kube-score.
 case_1() {
   local ignores=() ignored check name file out failing
@@ -59,8 +67,8 @@ case_1() {
     [[ "$(basename "${file}")" == kustomization.yaml ]] && continue
     # kube-score's own verdict with the ignores: exit 0, no warning either.
     out=$("${LINT_BIN}/kube-score" score --output-format ci --exit-one-on-warning "${ignores[@]}" "${file}" 2>&1) \
-      || fail "kube-score on ${file#"${HSO_SOURCE_DIR}"/}:"$'\n'"$(grep -E '^\[(CRITICAL|WARNING)\]' <<<"${out}" || printf '%s' "${out}")"
-    say "kube-score ${file#"${HSO_SOURCE_DIR}"/}: $(grep -c '^\[OK\]' <<<"${out}") checks OK, no warning"
+      || fail "kube-score on $(input_name "${file}"):"$'\n'"$(grep -E '^\[(CRITICAL|WARNING)\]' <<<"${out}" || printf '%s' "${out}")"
+    say "kube-score $(input_name "${file}"): $(grep -c '^\[OK\]' <<<"${out}") checks OK, no warning"
     # Without the ignores: which checks fail, so that every ignore is shown to be still needed.
     "${LINT_BIN}/kube-score" score --output-format json "${file}" 2>/dev/null \
       | jq -r '.[]?.checks[]? | select(.skipped == false and .grade < 10) | .check.id' >>"${E2E_STATE}/failing-checks" || true
