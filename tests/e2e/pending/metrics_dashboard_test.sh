@@ -85,9 +85,8 @@ EOF
   wait_for "Service dash-web" 30 exists service dash-web
   wait_for "a Warning Event regarding pod 7dash-invalid" 30 has_warning_event 7dash-invalid
 
-  # Cut the standby's connections: its watches end and are re-established.
+  # Cut the standby's connections (the proxy stays in pass): its watches end and are re-established.
   ha_proxy "${standby}" reset
-  ha_proxy "${standby}" pass
   wait_for "the standby to restart its watches" 60 metric_positive_on "${standby}" \
     headless_service_operator_watch_restarts_total
   pkg_wait_ready "${standby}"
