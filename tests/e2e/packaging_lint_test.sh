@@ -26,7 +26,7 @@ lint_init() {
   : >"${E2E_STATE}/namespaces"
   trap 'rc=$?; if ((rc == 0)); then rm -rf "${E2E_STATE}"; else say "state kept in ${E2E_STATE}"; fi' EXIT
   local tool
-  for tool in helm yamllint git jq; do
+  for tool in helm yamllint git jq promtool; do
     command -v "${tool}" >/dev/null || fail "${tool} is not on PATH (hack/install-deps.sh; eval \"\$(hack/local-cluster.sh env)\")"
   done
   LINT_BIN=$("${HSO_SOURCE_DIR}/hack/build-lint-tools.sh") || fail "hack/build-lint-tools.sh failed"
@@ -174,6 +174,15 @@ case_6() {
   if "${LINT_BIN}/dashboard-check" "${E2E_STATE}/bad-field.json" >/dev/null 2>&1; then
     fail "dashboard-check accepts an unknown panel field"
   fi
+  # Every query parses as PromQL once Grafana's variables are filled in (promtool, as recording
+  # rules; the e2e test runs them against a real Prometheus).
+  jq -r '"groups:\n  - name: dashboard\n    rules:",
+    (.panels[] | select(.type != "row") | .id as $id | .targets[]
+      | "      - record: dashboard:panel_\($id)_\(.refId)\n        expr: \(.expr | gsub("\\$__rate_interval"; "5m")
+          | gsub("\\$job"; "operator") | gsub("\\$instance"; ".+") | tojson)")' "${DASHBOARD}" \
+    >"${E2E_STATE}/dashboard-rules.yml"
+  out=$(promtool check rules "${E2E_STATE}/dashboard-rules.yml" 2>&1) || fail "promtool check rules on the dashboard's queries:"$'\n'"${out}"
+  say "promtool: $(grep -o 'SUCCESS: [0-9]* rules found' <<<"${out}")"
   # Only metrics the operator exports: each name is in METRICS.md and in src/metrics/.
   local metric short metrics_md="${HSO_SOURCE_DIR}/METRICS.md"
   for metric in $(jq -r '.panels[].targets[]?.expr' "${DASHBOARD}" \
