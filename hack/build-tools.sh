@@ -21,41 +21,27 @@ readonly RECIPE_VERSION=2
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools_dir="${repo_root}/hack/tools"
 
+# shellcheck source=lib/go-tools.sh
+source "${repo_root}/hack/lib/go-tools.sh"
+
 log() { printf 'build-tools: [%4ds] %s\n' "${SECONDS}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-find_go() {
-  if [[ -n "${GO:-}" ]]; then
-    printf '%s\n' "${GO}"
-  elif command -v go >/dev/null 2>&1; then
-    command -v go
-  elif [[ -x /usr/local/go/bin/go ]]; then
-    printf '%s\n' /usr/local/go/bin/go
-  else
-    return 1
-  fi
-}
-
-go_bin=$(find_go) || die "no Go toolchain found (install Go 1.26+ at /usr/local/go or put go on PATH)"
+go_bin=$(go_tools_find_go) || die "no Go toolchain found (install Go 1.26+ at /usr/local/go or put go on PATH)"
 go_version=$("${go_bin}" env GOVERSION)
 
-# Never let the go command fetch another toolchain behind our back; the pins
-# say go 1.26.0, which the local toolchain must satisfy.
-export GOTOOLCHAIN=local
-# Static binaries, no C toolchain needed.
-export CGO_ENABLED=0
+go_tools_env
 
 # The cache key: Go version, recipe version and every builder module file.
 cache_key() {
   {
     printf 'go=%s\nrecipe=%s\n' "${go_version}" "${RECIPE_VERSION}"
-    (cd "${tools_dir}" && find . -type f \( -name go.mod -o -name go.sum -o -name '*.go' \) -print0 \
-      | LC_ALL=C sort -z | xargs -0 sha256sum)
+    go_tools_module_digest "${tools_dir}"
   } | sha256sum | cut -c1-16
 }
 
 key=$(cache_key)
-bin_root="${TOOLS_BIN_ROOT:-${XDG_CACHE_HOME:-${HOME}/.cache}/k8s-pod-headless-service-operator/bin}"
+bin_root="${TOOLS_BIN_ROOT:-$(go_tools_cache_root)/bin}"
 bin_dir="${bin_root}/${key}"
 stamp="${bin_dir}/.complete"
 
@@ -76,12 +62,7 @@ if [[ "${BUILD_TOOLS_FORCE:-0}" != 1 ]] && is_complete; then
   exit 0
 fi
 
-mkdir -p "${bin_root}"
-exec 9>"${bin_root}/.lock"
-if ! flock -n 9; then
-  log "another build holds ${bin_root}/.lock; waiting"
-  flock 9
-fi
+go_tools_lock "${bin_root}"
 
 # Someone else may have finished the build while we waited for the lock.
 if [[ "${BUILD_TOOLS_FORCE:-0}" != 1 ]] && is_complete; then

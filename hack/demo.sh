@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: a local control plane, two operator replicas with leader election, an annotated
 # example workload, and what CoreDNS answers for each pod's hostname.
-# DEMO_KEEP=1 leaves everything running afterwards (stop it with `hack/local-cluster.sh down`).
+# DEMO_KEEP=1 leaves the control plane running afterwards and prints how to use kubectl against
+# it (stop it with `hack/local-cluster.sh down`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,12 +18,41 @@ state_dir=${LOCAL_CLUSTER_DIR:-$root/.local-cluster}
 dns_host=${CLUSTER_DNS%:*}
 dns_port=${CLUSTER_DNS##*:}
 
+# How to reach the control plane from another shell: the state folder, when it is not the default.
+env_line='eval "$(hack/local-cluster.sh env)"'
+[[ -z "${LOCAL_CLUSTER_DIR:-}" ]] || env_line="LOCAL_CLUSTER_DIR=${LOCAL_CLUSTER_DIR} ${env_line}"
+
+# try_it_yourself: what to type next, with the control plane kept or not.
+try_it_yourself() {
+  if [[ "${DEMO_KEEP:-0}" == 1 ]]; then
+    say "the control plane keeps running (DEMO_KEEP=1); the operator replicas have stopped"
+    cat >&2 <<EOF
+Try kubectl against it from this folder:
+  ${env_line}   # KUBECONFIG, PATH (kubectl, helm), CLUSTER_DNS
+  kubectl get pods,services,endpointslices -n demo
+  POD_NAMESPACE=demo build/k8s-pod-headless-service-operator run --kubeconfig "\$KUBECONFIG" --namespace demo &
+  kubectl -n demo run hello --image=registry.invalid/hello --annotations=srcd.host/create-headless-service=true
+  kubectl -n demo get service hello
+  dig +short @${dns_host} -p ${dns_port} hello.demo.svc.cluster.local
+Stop it with:
+  ${LOCAL_CLUSTER_DIR:+LOCAL_CLUSTER_DIR=${LOCAL_CLUSTER_DIR} }hack/local-cluster.sh down
+EOF
+  else
+    say "stopping the local control plane"
+    cat >&2 <<EOF
+To keep it after the demo and try kubectl against it, run:
+  DEMO_KEEP=1 make demo
+then follow the commands it prints (stop it with hack/local-cluster.sh down).
+EOF
+  fi
+}
+
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  try_it_yourself
   if [[ "${DEMO_KEEP:-0}" != 1 ]]; then
-    say "stopping the local control plane (DEMO_KEEP=1 keeps it)"
     hack/local-cluster.sh down >&2 || true
   fi
 }

@@ -7,6 +7,7 @@ packages=(
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libcli11-dev libyaml-cpp-dev
   openssl dnsutils curl ca-certificates procps psmisc prometheus jq iproute2
+  yamllint # chart-testing's ct lint runs it (tests/e2e/packaging_lint_test.sh)
 )
 
 missing=()

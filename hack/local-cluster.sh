@@ -333,10 +333,12 @@ spec:
       capacity:
         cpu: "1000"
         memory: 4Ti
+        ephemeral-storage: 1Ti
         pods: "30000"
       allocatable:
         cpu: "1000"
         memory: 4Ti
+        ephemeral-storage: 1Ti
         pods: "30000"
       nodeInfo:
         architecture: amd64

@@ -12,6 +12,8 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "dependencies"
 hack/install-deps.sh
 hack/build-tools.sh >/dev/null
+# The chart and manifest checkers of tests/e2e/packaging_lint_test.sh (a cache of their own).
+hack/build-lint-tools.sh >/dev/null
 
 step "format"
 hack/check-format.sh
