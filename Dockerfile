@@ -11,7 +11,7 @@
 #
 # tests/e2e/packaging_runtime_libs_test.sh keeps this file honest: the build stage's packages must
 # be the build (non-test) packages of hack/install-deps.sh, the runtime stage must be the ldd
-# closure that hack/image-rootfs.sh assembles; tests/e2e/image_run_test.sh builds and runs it.
+# closure that hack/image-rootfs.sh assembles; tests/e2e/image_run.sh builds and runs it.
 
 FROM docker.io/library/debian:bookworm AS build
 # Marks this stage's cached images in buildah's storage (hack/image.sh prunes earlier builds' ones).

@@ -36,6 +36,8 @@ buildah_() { buildah --storage-driver vfs "$@"; }
 # ---------------------------------------------------------------------------
 # 1. Tools.
 
+[[ $(id -u) -eq 0 ]] || die "run as root: buildah's chroot isolation and mmdebstrap need it here"
+
 install_missing() {
   local package status missing=()
   for package in "$@"; do
@@ -44,13 +46,11 @@ install_missing() {
   done
   ((${#missing[@]} > 0)) || return 0
   say "installing ${missing[*]}"
-  local sudo=""
-  [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 install_missing buildah mmdebstrap jq
-[[ $(id -u) -eq 0 ]] || die "run as root: buildah's chroot isolation and mmdebstrap need it here"
 
 # ---------------------------------------------------------------------------
 # 2. Base images.
@@ -189,5 +189,5 @@ fi
 rm -f "${log}"
 
 size=$(buildah_ images --json "${name}:${tag}" | jq -r '.[0].size // empty')
-say "localhost/${name}:${tag}: ${size:-?} bytes uncompressed; storage $(du -sh /var/lib/containers/storage 2>/dev/null | cut -f1)"
+say "localhost/${name}:${tag}: ${size:-?} bytes uncompressed"
 printf 'localhost/%s:%s\n' "${name}" "${tag}"

@@ -33,11 +33,6 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=O
   -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
 ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
 
-# The container image, as `make image` builds it (cold: base image and compile, several minutes);
-# e2e.image_run_test builds it again from buildah's cache and runs it.
-step "container image (hack/image.sh)"
-hack/image.sh >/dev/null
-
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR="$cluster_dir"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Dockerfile, checked without a Docker engine (tests/e2e/image_run_test.sh builds and runs it):
+# The Dockerfile, checked without a Docker engine (tests/e2e/image_run.sh builds and runs it):
 #   1. the runtime stage is FROM scratch and holds what hack/image-rootfs.sh assembles: run here on
 #      the operator binary, its tree must resolve every library the binary links inside itself
 #      (the tree's own loader, no fallback to the host's), hold no library the binary does not
