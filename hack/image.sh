@@ -189,5 +189,5 @@ fi
 rm -f "${log}"
 
 size=$(buildah_ images --json "${name}:${tag}" | jq -r '.[0].size // empty')
-say "localhost/${name}:${tag}: ${size:-?} bytes uncompressed"
+say "localhost/${name}:${tag}: ${size:-?} uncompressed"
 printf 'localhost/%s:%s\n' "${name}" "${tag}"

@@ -263,9 +263,8 @@ case_1() {
     '^(/usr/local/bin/k8s-pod-headless-service-operator|/usr/lib/x86_64-linux-gnu/[^/]+\.so[.0-9]*|/usr/lib64/ld-linux-x86-64\.so\.2|/lib|/lib64|/etc/(passwd|group|os-release)|/var/lib/dpkg/status\.d/[^/]+|/usr/share/doc/[^/]+/copyright)$' || true)
   [[ -z "${unexpected}" ]] || fail "unexpected files in the image: ${unexpected}"
   [[ ! -e "${rootfs}/bin/sh" ]] || fail "the image has a shell"
-  local size
-  size=$(buildah_ images --json "${image}" | jq '.[0].size')
-  say "IMAGE_MEASURE size_bytes=${size} files=$(cd "${rootfs}" && find . -type f | wc -l)"
+  # buildah's figure (as `docker images` shows it) and the bytes of the file system it unpacks to.
+  say "IMAGE_MEASURE size=\"$(buildah_ images --json "${image}" | jq -r '.[0].size')\" bytes=$(du -sb "${rootfs}" | cut -f1) files=$(cd "${rootfs}" && find . -type f | wc -l)"
   # The binary runs in the image (only its libraries there) and was told the commit.
   local bundle id out
   bundle=$(img_bundle version "${env_json}" "${img_entrypoint[@]}" version)
@@ -311,10 +310,13 @@ case_2() {
   [[ ",${root_opts}," == *,ro,* ]] || fail "the container's root is mounted '${root_opts}', not ro"
   sa_opts=$(awk -v d="${IMG_SA_DIR}" '$5 == d { print $6 }' "/proc/${pid}/mountinfo" | tail -n 1)
   [[ ",${sa_opts}," == *,ro,* ]] || fail "the ServiceAccount folder is mounted '${sa_opts}', not ro"
-  # Its environment names no kubeconfig: the in-cluster configuration is what it used.
-  if tr '\0' '\n' <"/proc/${pid}/environ" | grep -qE '^(KUBECONFIG|HOME)='; then
-    fail "the container has KUBECONFIG or HOME in its environment"
+  # Its environment names no kubeconfig, and the KUBERNETES_SERVICE_* pair comes before the home
+  # folder's kubeconfig (runc sets HOME from etc/passwd, as container runtimes do): the in-cluster
+  # configuration is what it used.
+  if tr '\0' '\n' <"/proc/${pid}/environ" | grep -q '^KUBECONFIG='; then
+    fail "the container has KUBECONFIG in its environment"
   fi
+  [[ ! -e "${rootfs}/home" ]] || fail "the image has a home folder"
   # It leads, under the container's hostname, in the namespace of its ServiceAccount.
   wait_for "Lease ${opns}/${PKG_NAME} held by hso-image-image_*" 40 img_lease_holder_is 'hso-image-image_*'
   say "Lease holder: $(k -n "${opns}" get lease "${PKG_NAME}" -o jsonpath='{.spec.holderIdentity}'); uid ${img_uid}, caps 0, ro root ${root_opts}"
