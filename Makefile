@@ -36,6 +36,12 @@ unit: deps
 	ninja -C build-asan -j $(JOBS) hso_unit_tests
 	ctest --test-dir build-asan -L '^unit$$' -j $(JOBS) --output-on-failure
 
+# The container image from the Dockerfile, with buildah instead of a Docker engine (hack/image.sh):
+# localhost/k8s-pod-headless-service-operator:<version> in buildah's local storage.
+.PHONY: image
+image:
+	hack/image.sh
+
 demo:
 	hack/demo.sh
 

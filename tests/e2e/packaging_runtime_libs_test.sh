@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The Dockerfile, checked without a Docker engine:
-#   1. every shared library the operator binary links (ldd) comes from a Debian package that the
-#      runtime stage installs, or from the base image, and the runtime stage installs nothing else;
+# The Dockerfile, checked without a Docker engine (tests/e2e/image_run.sh builds and runs it):
+#   1. the runtime stage is FROM scratch and holds what hack/image-rootfs.sh assembles: run here on
+#      the operator binary, its tree must resolve every library the binary links inside itself
+#      (the tree's own loader, no fallback to the host's), hold no library the binary does not
+#      link, and carry the dpkg record of every package those libraries come from;
 #   2. the build stage installs exactly the build (non-test) packages of hack/install-deps.sh;
-#   3. the build stage runs `make build` (its cmake and ninja lines), the image runs as a numeric
-#      non-root user with ENTRYPOINT the binary and CMD ["run"], and .dockerignore keeps the
-#      context small.
+#   3. the build stage runs `make build` (its cmake and ninja lines) and image-rootfs.sh on its
+#      binary, and the runtime stage copies that tree and nothing else;
+#   4. the image runs as a numeric non-root user with ENTRYPOINT the binary and CMD ["run"], has
+#      the OCI labels and no HEALTHCHECK, hack/image.sh can make every base image locally, and
+#      .dockerignore lets in exactly what the build stage copies.
 # Needs: HSO_OPERATOR_BINARY (set by ctest), dpkg, ldd, make. No cluster.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -40,17 +44,11 @@ fail() {
 [[ -r "${dockerfile}" ]] || fail "no Dockerfile at ${dockerfile}"
 [[ -n "${binary}" && -x "${binary}" ]] || fail "HSO_OPERATOR_BINARY='${binary}' is not an executable"
 
-# Libraries the base image (debian:bookworm-slim) already has: the C library, the C++ standard
-# library and the GCC runtime. They must not be listed, and need not be.
-base_image_packages=(libc6 libstdc++6 libgcc-s1)
-# The test tier's binary is built with AddressSanitizer and UndefinedBehaviorSanitizer, whose
-# runtimes it links; the release binary in the image does not, so they are not runtime packages.
-sanitizer_packages=(libasan8 libubsan1)
 # hack/install-deps.sh packages that only the tests or the developer tools need: the image's
 # build stage leaves them out. A package added to install-deps.sh must be listed here or be
 # installed by the build stage, or this test fails.
 test_only_packages=(clang-format libgtest-dev libgmock-dev openssl dnsutils curl ca-certificates
-  procps psmisc prometheus jq iproute2)
+  procps psmisc prometheus jq iproute2 yamllint)
 
 # stage_run_lines STAGE: the stage's RUN instructions, one per line (continuations joined).
 stage_run_lines() {
@@ -80,19 +78,6 @@ stage_apt_packages() {
     }' | sort -u
 }
 
-# package_of PATH: the Debian package that owns a library path (merged /usr aware).
-package_of() {
-  local path=$1 candidate owner
-  for candidate in "${path}" "/usr${path}" "$(realpath -m "${path}")"; do
-    if owner=$(dpkg -S "${candidate}" 2>/dev/null); then
-      owner=${owner%%:*}
-      printf '%s\n' "${owner%%,*}"
-      return 0
-    fi
-  done
-  return 1
-}
-
 in_list() { # WORD WORDS...
   local word=$1
   shift
@@ -101,40 +86,65 @@ in_list() { # WORD WORDS...
   return 1
 }
 
-check_runtime_libraries() {
-  local runtime lib package missing=() needed=() unused=() line
-  mapfile -t runtime < <(stage_apt_packages runtime)
-  ((${#runtime[@]} > 0)) || fail "found no apt-get install in the runtime stage of ${dockerfile}"
-  say "runtime stage installs: ${runtime[*]}"
-  local ldd_out
-  ldd_out=$(ldd "${binary}") || fail "ldd ${binary} failed"
-  grep -q 'not found' <<<"${ldd_out}" && fail "ldd cannot resolve every library: ${ldd_out}"
+# stage_lines STAGE: the stage's instructions, one per line (continuations joined, comments out).
+stage_lines() {
+  awk -v stage="$1" '
+    /^[[:space:]]*FROM[[:space:]]/ { in_stage = (tolower($NF) == tolower(stage)) }
+    !in_stage { next }
+    /^[[:space:]]*#/ { next }
+    {
+      line = $0
+      cont = sub(/\\[[:space:]]*$/, "", line)
+      buffer = buffer " " line
+      if (!cont) { print buffer; buffer = "" }
+    }
+    END { if (buffer != "") print buffer }' "${dockerfile}" | sed 's/^ *//' | grep -v '^$' || true
+}
+
+check_runtime_tree() {
+  local tree lib_dir loader listing line path lib_name package missing=() outside=() extra=()
+  tree=$(mktemp -d "${TMPDIR:-/tmp}/hso-rootfs.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "rm -rf '${tree}'" EXIT
+  "${src}/hack/image-rootfs.sh" "${binary}" "${tree}/rootfs" >"${tree}/made" || fail "hack/image-rootfs.sh failed"
+  tree=${tree}/rootfs
+  sed 's/^/  /' "${tree}/../made" >&2
+  lib_dir=${tree}/usr/lib/x86_64-linux-gnu
+  loader=${tree}/lib64/ld-linux-x86-64.so.2
+  [[ -x "${tree}/usr/local/bin/k8s-pod-headless-service-operator" ]] || fail "no binary at usr/local/bin in the tree"
+  [[ -x "${loader}" ]] || fail "no ELF interpreter at lib64/ld-linux-x86-64.so.2 in the tree"
+  # The tree's loader resolves the tree's binary with the tree's libraries first; a library the
+  # tree lacks would come from the host, outside the tree.
+  listing=$("${loader}" --inhibit-cache --library-path "${lib_dir}" --list \
+    "${tree}/usr/local/bin/k8s-pod-headless-service-operator") || fail "the tree's loader cannot list the binary's libraries"
   while read -r line; do
-    lib=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) { print $i; exit } }' <<<"${line}")
-    [[ -n "${lib}" ]] || continue # linux-vdso: no file
-    package=$(package_of "${lib}") || fail "no Debian package owns ${lib} (from: ${line})"
-    if in_list "${package}" "${sanitizer_packages[@]}"; then
-      say "  ${lib} <- ${package} (sanitizer runtime of the test build, not in the image)"
-      continue
+    [[ "${line}" == *"=>"* ]] || continue
+    path=$(awk '{ print $3 }' <<<"${line}")
+    lib_name=$(awk '{ print $1 }' <<<"${line}")
+    if [[ "${path}" == "not" ]]; then
+      missing+=("${lib_name}")
+    elif [[ "${path}" != "${tree}/"* ]]; then
+      outside+=("${lib_name} (${path})")
     fi
-    if in_list "${package}" "${base_image_packages[@]}"; then
-      say "  ${lib} <- ${package} (base image)"
-      continue
-    fi
-    say "  ${lib} <- ${package}"
-    in_list "${package}" "${needed[@]}" || needed+=("${package}")
-    in_list "${package}" "${runtime[@]}" || missing+=("${package} (for ${lib})")
-  done <<<"${ldd_out}"
-  ((${#missing[@]} == 0)) || fail "the runtime stage does not install: ${missing[*]}"
-  for package in "${runtime[@]}"; do
-    in_list "${package}" "${needed[@]}" || unused+=("${package}")
+  done <<<"${listing}"
+  ((${#missing[@]} == 0)) || fail "the tree does not resolve: ${missing[*]}"
+  ((${#outside[@]} == 0)) || fail "libraries resolved outside the tree: ${outside[*]}"
+  # Nothing but what the binary links: each library file of the tree is in the listing.
+  for path in "${lib_dir}"/*; do
+    grep -Fq "=> ${path} " <<<"${listing}" || extra+=("${path#"${tree}"}")
   done
-  ((${#unused[@]} == 0)) || fail "the runtime stage installs packages the binary does not link: ${unused[*]}"
-  # The base image's packages must not be needed from apt at all: the image stays slim.
-  for package in "${base_image_packages[@]}" "${sanitizer_packages[@]}"; do
-    in_list "${package}" "${runtime[@]}" && fail "the runtime stage installs ${package}, which it should not"
-  done
-  return 0
+  ((${#extra[@]} == 0)) || fail "the tree holds libraries the binary does not link: ${extra[*]}"
+  # The dpkg record of each library's package, for scanners (distroless keeps them the same way).
+  while read -r line; do
+    package=${line##* <- }
+    [[ -s "${tree}/var/lib/dpkg/status.d/${package}" ]] || fail "no dpkg record for ${package} in the tree"
+    grep -Fxq "Package: ${package}" "${tree}/var/lib/dpkg/status.d/${package}" \
+      || fail "the dpkg record of ${package} is not that package's"
+  done <"${tree}/../made"
+  # The image's user exists by number, and no shell came along.
+  grep -q '^nonroot:x:65532:65532:' "${tree}/etc/passwd" || fail "no nonroot (65532) in etc/passwd"
+  [[ ! -e "${tree}/bin/sh" ]] || fail "the tree has a shell"
+  say "the tree resolves all $(grep -c '=>' <<<"${listing}") libraries inside itself, $(find "${tree}" -type f | wc -l) files, $(du -sk "${tree}" | cut -f1) KiB"
 }
 
 check_build_packages() {
@@ -170,15 +180,26 @@ check_build_commands() {
   grep -q 'install-deps' <<<"${plan}" && fail "make -o deps build would still run install-deps: ${plan}"
   grep -Eq '^cmake .*-DCMAKE_BUILD_TYPE=Release' <<<"${plan}" || fail "make build has no release cmake line: ${plan}"
   grep -Eq '^ninja .*k8s-pod-headless-service-operator' <<<"${plan}" || fail "make build has no ninja line: ${plan}"
-  grep -Eq '^COPY --from=build /src/build/k8s-pod-headless-service-operator ' "${dockerfile}" \
-    || fail "the runtime stage does not copy build/k8s-pod-headless-service-operator from the build stage"
+  grep -Eq 'hack/image-rootfs\.sh +build/k8s-pod-headless-service-operator +/rootfs( |$)' <<<"${runs}" \
+    || fail "the build stage does not run hack/image-rootfs.sh on build/k8s-pod-headless-service-operator into /rootfs"
+  # The runtime stage: that tree, copied whole, and no other file or command.
+  local runtime
+  runtime=$(stage_lines runtime | grep -Ev '^(FROM|ARG|LABEL|USER|EXPOSE|ENTRYPOINT|CMD|ENV)[[:space:]]' || true)
+  [[ "${runtime}" == "COPY --from=build /rootfs/ /" ]] \
+    || fail "the runtime stage must add exactly 'COPY --from=build /rootfs/ /', it has: ${runtime}"
   say "the build stage runs: $(paste -sd ';' <<<"${plan}")"
 }
 
 check_image_settings() {
-  grep -Eq '^FROM debian:bookworm AS build$' "${dockerfile}" || fail "the build stage is not FROM debian:bookworm AS build"
-  grep -Eq '^FROM debian:bookworm-slim AS runtime$' "${dockerfile}" || fail "the runtime stage is not FROM debian:bookworm-slim AS runtime"
+  grep -Eq '^FROM docker\.io/library/debian:bookworm AS build$' "${dockerfile}" \
+    || fail "the build stage is not FROM docker.io/library/debian:bookworm AS build"
+  grep -Eq '^FROM scratch AS runtime$' "${dockerfile}" || fail "the runtime stage is not FROM scratch AS runtime"
   [[ "$(grep -c '^FROM ' "${dockerfile}")" == 2 ]] || fail "expected exactly two stages"
+  # hack/image.sh makes every base image the FROM lines name (no registry here).
+  local base
+  for base in $(awk 'toupper($1) == "FROM" && $2 != "scratch" { print $2 }' "${dockerfile}"); do
+    grep -Fq "    ${base})" "${src}/hack/image.sh" || fail "hack/image.sh has no recipe for the base image ${base}"
+  done
   local user
   user=$(awk '/^USER / { u = $2 } END { print u }' "${dockerfile}")
   [[ "${user}" =~ ^[0-9]+(:[0-9]+)?$ ]] || fail "the final USER '${user}' is not numeric"
@@ -186,22 +207,44 @@ check_image_settings() {
   grep -Fxq 'ENTRYPOINT ["/usr/local/bin/k8s-pod-headless-service-operator"]' "${dockerfile}" \
     || fail "ENTRYPOINT is not the binary (exec form)"
   grep -Fxq 'CMD ["run"]' "${dockerfile}" || fail 'CMD is not ["run"]'
-  local ignore=${src}/.dockerignore entry
-  [[ -r "${ignore}" ]] || fail "no .dockerignore"
-  for entry in .git build 'build-*' .local-cluster; do
-    grep -Fxq "${entry}" "${ignore}" || fail ".dockerignore does not exclude ${entry}"
+  grep -Eiq '^[[:space:]]*HEALTHCHECK' "${dockerfile}" && fail "the Dockerfile has a HEALTHCHECK (Kubernetes probes do that)"
+  local label runtime_lines
+  runtime_lines=$(stage_lines runtime)
+  for label in source version revision licenses; do
+    grep -Eq "^LABEL .*org\.opencontainers\.image\.${label}=" <<<"${runtime_lines}" \
+      || fail "the runtime stage has no label org.opencontainers.image.${label}"
   done
-  # Nothing the build needs may be excluded.
-  for entry in src include CMakeLists.txt Makefile hack; do
-    grep -Eq "^${entry}/?$" "${ignore}" && fail ".dockerignore excludes ${entry}, which the build needs"
+  grep -Eq 'org\.opencontainers\.image\.version="\$\{VERSION\}"' <<<"${runtime_lines}" \
+    || fail "the version label is not the VERSION build argument"
+  grep -Eq 'org\.opencontainers\.image\.revision="\$\{REVISION\}"' <<<"${runtime_lines}" \
+    || fail "the revision label is not the REVISION build argument"
+  # The build stage copies the context whole, once; .dockerignore decides what the context is:
+  # everything out, then what the build reads back in.
+  local copies ignore=${src}/.dockerignore entry first
+  copies=$(stage_lines build | grep -E '^(COPY|ADD)[[:space:]]' || true)
+  [[ "${copies}" == "COPY . ." ]] || fail "the build stage must copy the context with one 'COPY . .', it has: ${copies}"
+  [[ -r "${ignore}" ]] || fail "no .dockerignore"
+  first=$(grep -Ev '^[[:space:]]*(#|$)' "${ignore}" | sed -n 1p)
+  [[ "${first}" == '*' ]] || fail ".dockerignore does not start by excluding everything ('*'), it starts with '${first}'"
+  for entry in CMakeLists.txt Makefile include/ src/ hack/image-rootfs.sh; do
+    grep -Fxq "!${entry}" "${ignore}" || fail ".dockerignore does not let in ${entry}, which the build reads"
+  done
+  while read -r entry; do
+    [[ -e "${src}/${entry#!}" ]] || fail ".dockerignore lets in ${entry#!}, which does not exist"
+  done < <(grep -E '^!' "${ignore}")
+  for entry in '.git' 'build' 'build-*' '.local-cluster' 'tests' '.cache'; do
+    grep -Eq "^!(${entry//\*/.*})/?$" "${ignore}" && fail ".dockerignore lets in ${entry}"
+  done
+  for entry in bench/results '**/build' '**/build-*'; do
+    grep -Fxq "${entry}" "${ignore}" || fail ".dockerignore does not exclude ${entry}"
   done
   return 0
 }
 
-check "every library the binary links comes from the runtime stage or the base image" check_runtime_libraries
+check "the runtime tree resolves every library the binary links inside itself, and no more" check_runtime_tree
 check "the build stage installs the build packages of hack/install-deps.sh" check_build_packages
-check "the build stage runs make build's cmake and ninja" check_build_commands
-check "numeric non-root user, ENTRYPOINT, CMD [\"run\"], .dockerignore" check_image_settings
+check "the build stage runs make build's cmake and ninja and image-rootfs.sh; the runtime stage copies its tree" check_build_commands
+check "FROM lines, numeric non-root user, ENTRYPOINT, CMD [\"run\"], labels, no HEALTHCHECK, .dockerignore" check_image_settings
 
 printf '%d passed, %d failed\n' "${passed}" "${failed}"
 ((failed == 0))
