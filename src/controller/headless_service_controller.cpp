@@ -289,7 +289,7 @@ bool HeadlessServiceController::drain(std::chrono::milliseconds bound) {
   return drained;
 }
 
-void HeadlessServiceController::stop_workers() {
+void HeadlessServiceController::join_workers() {
   starter_.request_stop();
   if (starter_.joinable())
     starter_.join();
@@ -301,18 +301,15 @@ void HeadlessServiceController::stop_workers() {
     workers_.clear();  // joins
   }
   workers_started_ = false;
+}
+
+void HeadlessServiceController::stop_workers() {
+  join_workers();
   spdlog::info("reconcile workers stopped; caches kept");
 }
 
 void HeadlessServiceController::stop() {
-  starter_.request_stop();
-  if (starter_.joinable())
-    starter_.join();
-  queue_.shut_down();
-  std::lock_guard lock(workers_mutex_);
-  for (auto& worker : workers_)
-    worker.request_stop();
-  workers_.clear();  // joins
+  join_workers();
   events_->stop();
   for (auto& reflector : reflectors_)
     reflector->stop();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -91,26 +92,34 @@ std::string ca_field_hint(const ClientConfig& config) {
          (config.origin.empty() ? std::string("the kubeconfig") : config.origin);
 }
 
+// The handshake failed because the server's certificate is not trusted: httplib reports that as
+// a failed TLS connection, with OpenSSL's verification result beside it.
+std::optional<long> certificate_verify_failure(httplib::Error error,
+                                               httplib::ClientImpl& connection) {
+  if (error != httplib::Error::SSLConnection && error != httplib::Error::SSLServerVerification)
+    return std::nullopt;
+  auto* tls = dynamic_cast<httplib::SSLClient*>(&connection);
+  if (tls == nullptr || tls->get_openssl_verify_result() == X509_V_OK)
+    return std::nullopt;
+  return tls->get_openssl_verify_result();
+}
+
 // What went wrong on the way to the API server, said so that the reader knows what to change.
 std::string describe_transport_failure(httplib::Error error, httplib::ClientImpl& connection,
                                        const ClientConfig& config) {
   const std::string server = config.server_url();
+  const std::string source = config.origin.empty() ? std::string("the kubeconfig") : config.origin;
+  if (const auto verify = certificate_verify_failure(error, connection)) {
+    return "the API server's TLS certificate at " + server + " is not trusted (" +
+           X509_verify_cert_error_string(*verify) + "): " + ca_field_hint(config);
+  }
   switch (error) {
-    case httplib::Error::SSLServerVerification: {
-      std::string reason = "verification failed";
-      if (auto* tls = dynamic_cast<httplib::SSLClient*>(&connection)) {
-        reason = X509_verify_cert_error_string(tls->get_openssl_verify_result());
-      }
-      return "the API server's TLS certificate at " + server + " is not trusted (" + reason +
-             "): " + ca_field_hint(config);
-    }
     case httplib::Error::SSLConnection:
       return "no TLS handshake with " + server +
              " (is it an HTTPS API server, and is the client certificate valid?)";
     case httplib::Error::Connection:
       return "cannot connect to " + server +
-             " (refused or unreachable): check the server address of " +
-             (config.origin.empty() ? std::string("the kubeconfig") : config.origin);
+             " (refused or unreachable): check the server address of " + source;
     case httplib::Error::ConnectionTimeout:
       return "connecting to " + server + " timed out";
     default:
@@ -119,8 +128,9 @@ std::string describe_transport_failure(httplib::Error error, httplib::ClientImpl
 }
 
 // Failures a retry cannot mend: the answer would be the same.
-bool is_permanent(httplib::Error error) {
-  return error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts;
+bool is_permanent(httplib::Error error, httplib::ClientImpl& connection) {
+  return error == httplib::Error::SSLLoadingCerts ||
+         certificate_verify_failure(error, connection).has_value();
 }
 
 // TLS shutdown on a socket the peer (or a cancelled watch) already closed writes to it; that must
@@ -211,7 +221,8 @@ HttpResponse HttpApiClient::send(const Request& request) {
     if (!result) {
       observe(request.verb, request.path, 0, latency);
       const std::string error = describe_transport_failure(result.error(), *connection, config_);
-      if (request.repeatable && attempt < options_.max_retries && !is_permanent(result.error())) {
+      if (request.repeatable && attempt < options_.max_retries &&
+          !is_permanent(result.error(), *connection)) {
         const auto delay = backoff.next();
         spdlog::debug("{}: {}; retrying in {} ms", what, error,
                       std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());

@@ -202,5 +202,46 @@ TEST(InformerReflectorIntegrationTest, PodIpsArriveThroughTheWatch) {
   reflector.stop();
 }
 
+// The API server streams the initial state (KEP-3157): no list page is asked for, the store holds
+// every object once the initial-events-end bookmark has come, and the same stream goes on as a
+// watch.
+TEST(InformerReflectorIntegrationTest, StreamingListThenTheSameStreamWatches) {
+  auto* cluster = ClusterEnv::require();
+  if (cluster == nullptr) {
+    return;
+  }
+  kube::ApiClient& client = cluster->admin();
+  TestNamespace ns(client, "hso-informer-stream");
+  const std::string collection = "/api/v1/namespaces/" + ns.name() + "/configmaps";
+  constexpr int kObjects = 30;
+  for (int i = 0; i < kObjects; ++i) {
+    client.create(collection, config_map("cm-" + std::to_string(i), "v0"));
+  }
+  Store<ConfigMapInfo> store("configmaps", project_config_map);
+  ReflectorOptions options;
+  options.resource = "configmaps";
+  options.collection_path = collection;
+  options.label_selector = "reflected=yes";
+  options.stream_lists = true;
+  PageCountingClient counting_client(client);
+  Reflector reflector(counting_client, store, options);
+  reflector.start();
+  ASSERT_TRUE(test::wait_until([&] { return reflector.has_synced(); }, 30s));
+  EXPECT_EQ(store.size(), static_cast<std::size_t>(kObjects));
+  EXPECT_EQ(counting_client.pages, 0);  // streamed, not listed
+  EXPECT_FALSE(reflector.last_resource_version().empty());
+
+  client.patch(collection + "/cm-3", kube::PatchType::kMerge, {{"data", {{"value", "v1"}}}});
+  const std::string key = ns.name() + "/cm-3";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const auto changed = store.get(key);
+        return changed != nullptr && changed->value == "v1";
+      },
+      30s));
+  EXPECT_EQ(counting_client.pages, 0);
+  reflector.stop();
+}
+
 }  // namespace
 }  // namespace hso::informer

@@ -19,6 +19,7 @@
 #include "hso/kube/exec_credential.hpp"
 #include "hso/kube/http_api_client.hpp"
 #include "hso/kube/warning_logger.hpp"
+#include "support/wait.hpp"
 
 namespace hso::kube {
 namespace {
@@ -205,6 +206,8 @@ TEST_F(HttpClientTest, A429HoldsEveryRequestOfTheSharingClients) {
     std::unique_lock lock(mutex);
     ASSERT_TRUE(throttled.wait_for(lock, 10s, [&] { return throttled_at.has_value(); }));
   }
+  // The server has sent the 429; wait until the writer's client has read it.
+  ASSERT_TRUE(test::wait_until([&] { return options.pushback->remaining() > 0ms; }, 10s, 1ms));
   reader->get("/api/v1/namespaces/ns/services/a");
   create.join();
   std::lock_guard lock(mutex);

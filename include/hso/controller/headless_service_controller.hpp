@@ -70,6 +70,8 @@ class HeadlessServiceController {
   void build_scope(const std::string& namespace_name);
   void connect_handlers(ScopeCaches& scope);
   void enqueue_all();
+  // Stops the starter and the resync, shuts the queue and joins the workers.
+  void join_workers();
   void work(std::stop_token stop);
 
   kube::ApiClient& reader_;
