@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit fuzz demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -36,6 +36,12 @@ unit: deps
 	ninja -C build-asan -j $(JOBS) hso_unit_tests
 	ctest --test-dir build-asan -L '^unit$$' -j $(JOBS) --output-on-failure
 
+# The libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan, build-fuzz/): replay the corpora,
+# then fuzz each for FUZZ_SECONDS (default 60); a table of executions and findings at the end.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) hack/run-fuzz.sh
+
 demo:
 	hack/demo.sh
 
@@ -52,4 +58,4 @@ format-check:
 	hack/check-format.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

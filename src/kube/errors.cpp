@@ -1,5 +1,6 @@
 #include "hso/kube/errors.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
@@ -50,6 +51,18 @@ std::string truncate(std::string_view text) {
   if (text.size() <= kMaxMessageBytes)
     return std::string(text);
   return std::string(text.substr(0, kMaxMessageBytes)) + "...";
+}
+
+// details.retryAfterSeconds, at most kMaxRetryAfter; nullopt unless a number of seconds.
+std::optional<std::chrono::seconds> retry_after_seconds(const nlohmann::json& value) {
+  const auto cap = static_cast<std::uint64_t>(kMaxRetryAfter.count());
+  if (value.is_number_unsigned()) {  // before is_number_integer, which includes it
+    return std::chrono::seconds(
+        static_cast<std::int64_t>(std::min(value.get<std::uint64_t>(), cap)));
+  }
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
+    return std::chrono::seconds(std::min(value.get<std::int64_t>(), kMaxRetryAfter.count()));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -125,9 +138,11 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view header_va
   long long seconds = 0;
   const auto* end = header_value.data() + header_value.size();
   const auto [ptr, ec] = std::from_chars(header_value.data(), end, seconds);
+  if (ec == std::errc::result_out_of_range && ptr == end && header_value.front() != '-')
+    return kMaxRetryAfter;
   if (ec != std::errc() || ptr != end || seconds < 0)
     return std::nullopt;
-  return std::chrono::seconds(seconds);
+  return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
 }
 
 ApiError api_error_from_status(const nlohmann::json& status, int fallback_code) {
@@ -148,9 +163,8 @@ ApiError api_error_from_status(const nlohmann::json& status, int fallback_code) 
       message = truncate(it->get_ref<const std::string&>());
     }
     if (auto details = status.find("details"); details != status.end() && details->is_object()) {
-      if (auto it = details->find("retryAfterSeconds");
-          it != details->end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-        retry_after = std::chrono::seconds(it->get<std::int64_t>());
+      if (auto it = details->find("retryAfterSeconds"); it != details->end()) {
+        retry_after = retry_after_seconds(*it);
       }
     }
   }
