@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "hso/kube/status_error.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::kube {
 namespace {
@@ -177,7 +178,7 @@ ApiError api_error_from_response(int http_code, std::string_view body,
                                  std::string_view retry_after_header) {
   auto header_retry_after = parse_retry_after(retry_after_header);
   nlohmann::json status = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
+  if (json_string_at(status, "kind") == "Status") {
     ApiError decoded = api_error_from_status(status, http_code);
     // The HTTP code is authoritative; a Status that disagrees keeps its reason.
     return ApiError(http_code, decoded.reason(), decoded.status_message(),

@@ -103,9 +103,17 @@ TEST(RetryAfter, OnlyDeltaSeconds) {
   EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
 }
 
-// Found by fuzzing (tests/fuzz/corpus/status_error/regression_*): a huge Retry-After overflowed
-// the nanosecond arithmetic of the wait (UBSan: signed integer overflow), and a merely large one
-// would have stalled an informer for years.
+// Found by fuzzing (tests/fuzz/corpus/status_error/regression_kind_not_a_string): a body whose
+// kind is not a string threw nlohmann's type_error instead of becoming the error's message.
+TEST(KubeErrorsTest, ABodyWithAKindOfAnotherTypeIsTheMessage) {
+  const ApiError error = api_error_from_response(502, R"({"kind":5,"code":404})");
+  EXPECT_EQ(error.code(), 502);
+  EXPECT_EQ(error.status_message(), R"({"kind":5,"code":404})");
+}
+
+// Found by fuzzing (tests/fuzz/corpus/status_error/regression_retry_after_*): a huge Retry-After
+// overflowed the nanosecond arithmetic of the wait (UBSan: signed integer overflow), and a merely
+// large one would have stalled an informer for years.
 TEST(KubeErrorsTest, RetryAfterIsCappedAtAnHour) {
   EXPECT_EQ(parse_retry_after("3600"), kMaxRetryAfter);
   EXPECT_EQ(parse_retry_after("3601"), kMaxRetryAfter);
