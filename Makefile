@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit fuzz demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -42,6 +42,12 @@ unit: deps
 image:
 	hack/image.sh
 
+# The libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan, build-fuzz/): replay the corpora,
+# then fuzz each for FUZZ_SECONDS (default 60); a table of executions and findings at the end.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) hack/run-fuzz.sh
+
 demo:
 	hack/demo.sh
 
@@ -58,4 +64,4 @@ format-check:
 	hack/check-format.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

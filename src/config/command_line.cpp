@@ -71,7 +71,12 @@ void add_duration_option(CLI::App& app, const std::string& name, std::chrono::mi
   app.add_option_function<std::string>(
          name,
          [name, &target](const std::string& text) {
-           const auto parsed = parse_duration(text);
+           DurationError error = DurationError::kMalformed;
+           const auto parsed = parse_duration(text, &error);
+           if (!parsed && error == DurationError::kOutOfRange) {
+             throw CLI::ValidationError(name, "'" + text + "' is out of range (at most " +
+                                                  format_duration(kMaxDuration) + ")");
+           }
            if (!parsed || parsed->count() <= 0) {
              throw CLI::ValidationError(name,
                                         "'" + text + "' is not a positive duration (e.g. 15s)");

@@ -15,12 +15,7 @@ void respond(httplib::Response& response, const HealthResponse& health) {
 void register_check_set(httplib::Server& server, const HealthChecks& checks) {
   const std::string base = "/" + checks.endpoint_name();
   server.Get(base, [&checks](const httplib::Request& request, httplib::Response& response) {
-    std::set<std::string, std::less<>> excluded;
-    const std::size_t count = request.get_param_value_count("exclude");
-    for (std::size_t i = 0; i < count; ++i) {
-      excluded.insert(request.get_param_value("exclude", i));
-    }
-    respond(response, checks.check_all(request.has_param("verbose"), excluded));
+    respond(response, answer_check_set(checks, request.params));
   });
   server.Get(base + "/([^/]+)",
              [&checks](const httplib::Request& request, httplib::Response& response) {
@@ -29,6 +24,15 @@ void register_check_set(httplib::Server& server, const HealthChecks& checks) {
 }
 
 }  // namespace
+
+HealthResponse answer_check_set(const HealthChecks& checks, const httplib::Params& query) {
+  std::set<std::string, std::less<>> excluded;
+  const auto [first, last] = query.equal_range("exclude");
+  for (auto it = first; it != last; ++it) {
+    excluded.insert(it->second);
+  }
+  return checks.check_all(query.find("verbose") != query.end(), excluded);
+}
 
 void register_health_routes(httplib::Server& server, const HealthChecks& healthz,
                             const HealthChecks& readyz) {

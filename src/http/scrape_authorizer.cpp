@@ -7,6 +7,8 @@
 #include <exception>
 #include <utility>
 
+#include "hso/util/json_access.hpp"
+
 namespace hso::http {
 namespace {
 
@@ -25,7 +27,9 @@ std::string sha256_hex(std::string_view text) {
   return hex;
 }
 
-std::string bearer_token(std::string_view header) {
+}  // namespace
+
+std::string parse_bearer_token(std::string_view header) {
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() <= kScheme.size()) {
     return {};
@@ -47,14 +51,12 @@ std::string bearer_token(std::string_view header) {
   return std::string(token);
 }
 
-}  // namespace
-
 ScrapeAuthorizer::ScrapeAuthorizer(kube::ApiClient& client, const Clock& clock,
                                    std::chrono::seconds ttl, std::string path)
     : client_(client), clock_(clock), ttl_(ttl), path_(std::move(path)) {}
 
 ScrapeDecision ScrapeAuthorizer::authorize(std::string_view authorization_header) {
-  const std::string token = bearer_token(authorization_header);
+  const std::string token = parse_bearer_token(authorization_header);
   if (token.empty()) {
     return ScrapeDecision::kUnauthenticated;
   }
@@ -81,32 +83,31 @@ ScrapeDecision ScrapeAuthorizer::authorize(std::string_view authorization_header
 }
 
 ScrapeDecision ScrapeAuthorizer::review(const std::string& token) {
+  // The answers are read leniently (json_access.hpp): a field of another type than expected
+  // reads as absent, so it denies instead of throwing out of the request handler.
   nlohmann::json user;
   try {
     const nlohmann::json token_review = client_.create(
         "/apis/authentication.k8s.io/v1/tokenreviews", {{"apiVersion", "authentication.k8s.io/v1"},
                                                         {"kind", "TokenReview"},
                                                         {"spec", {{"token", token}}}});
-    const nlohmann::json status = token_review.value("status", nlohmann::json::object());
-    if (!status.value("authenticated", false)) {
+    const nlohmann::json& status = json_child(token_review, "status");
+    if (json_child(status, "authenticated") != true) {
       return ScrapeDecision::kUnauthenticated;
     }
-    user = status.value("user", nlohmann::json::object());
+    user = json_child(status, "user");
   } catch (const std::exception& error) {
     spdlog::warn("metrics authentication: TokenReview failed: {}", error.what());
     return ScrapeDecision::kUnavailable;
   }
 
-  nlohmann::json spec = {{"user", user.value("username", "")},
+  const std::string username = json_string_at(user, "username");
+  nlohmann::json spec = {{"user", username},
                          {"nonResourceAttributes", {{"path", path_}, {"verb", "get"}}}};
-  if (user.contains("uid")) {
-    spec["uid"] = user["uid"];
-  }
-  if (user.contains("groups")) {
-    spec["groups"] = user["groups"];
-  }
-  if (user.contains("extra")) {
-    spec["extra"] = user["extra"];
+  for (const char* key : {"uid", "groups", "extra"}) {
+    if (const nlohmann::json& value = json_child(user, key); !value.is_null()) {
+      spec[key] = value;
+    }
   }
   try {
     const nlohmann::json access_review =
@@ -114,10 +115,9 @@ ScrapeDecision ScrapeAuthorizer::review(const std::string& token) {
                        {{"apiVersion", "authorization.k8s.io/v1"},
                         {"kind", "SubjectAccessReview"},
                         {"spec", spec}});
-    const bool allowed =
-        access_review.value("status", nlohmann::json::object()).value("allowed", false);
+    const bool allowed = json_child(json_child(access_review, "status"), "allowed") == true;
     if (!allowed) {
-      spdlog::info("metrics authorization: {} may not get {}", user.value("username", "?"), path_);
+      spdlog::info("metrics authorization: {} may not get {}", username, path_);
     }
     return allowed ? ScrapeDecision::kAllowed : ScrapeDecision::kForbidden;
   } catch (const std::exception& error) {

@@ -1,11 +1,13 @@
 #include "hso/kube/errors.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
 #include <utility>
 
 #include "hso/kube/status_error.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::kube {
 namespace {
@@ -50,6 +52,18 @@ std::string truncate(std::string_view text) {
   if (text.size() <= kMaxMessageBytes)
     return std::string(text);
   return std::string(text.substr(0, kMaxMessageBytes)) + "...";
+}
+
+// details.retryAfterSeconds, at most kMaxRetryAfter; nullopt unless a number of seconds.
+std::optional<std::chrono::seconds> retry_after_seconds(const nlohmann::json& value) {
+  const auto cap = static_cast<std::uint64_t>(kMaxRetryAfter.count());
+  if (value.is_number_unsigned()) {  // before is_number_integer, which includes it
+    return std::chrono::seconds(
+        static_cast<std::int64_t>(std::min(value.get<std::uint64_t>(), cap)));
+  }
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
+    return std::chrono::seconds(std::min(value.get<std::int64_t>(), kMaxRetryAfter.count()));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -125,9 +139,11 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view header_va
   long long seconds = 0;
   const auto* end = header_value.data() + header_value.size();
   const auto [ptr, ec] = std::from_chars(header_value.data(), end, seconds);
+  if (ec == std::errc::result_out_of_range && ptr == end && header_value.front() != '-')
+    return kMaxRetryAfter;
   if (ec != std::errc() || ptr != end || seconds < 0)
     return std::nullopt;
-  return std::chrono::seconds(seconds);
+  return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
 }
 
 ApiError api_error_from_status(const nlohmann::json& status, int fallback_code) {
@@ -148,9 +164,8 @@ ApiError api_error_from_status(const nlohmann::json& status, int fallback_code) 
       message = truncate(it->get_ref<const std::string&>());
     }
     if (auto details = status.find("details"); details != status.end() && details->is_object()) {
-      if (auto it = details->find("retryAfterSeconds");
-          it != details->end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-        retry_after = std::chrono::seconds(it->get<std::int64_t>());
+      if (auto it = details->find("retryAfterSeconds"); it != details->end()) {
+        retry_after = retry_after_seconds(*it);
       }
     }
   }
@@ -163,7 +178,7 @@ ApiError api_error_from_response(int http_code, std::string_view body,
                                  std::string_view retry_after_header) {
   auto header_retry_after = parse_retry_after(retry_after_header);
   nlohmann::json status = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
+  if (json_string_at(status, "kind") == "Status") {
     ApiError decoded = api_error_from_status(status, http_code);
     // The HTTP code is authoritative; a Status that disagrees keeps its reason.
     return ApiError(http_code, decoded.reason(), decoded.status_message(),

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "hso/kube/errors.hpp"
+#include "hso/util/json_access.hpp"
 
 extern char** environ;
 
@@ -63,6 +64,21 @@ class Pipe {
  private:
   int fds_[2];
 };
+
+// Seconds since the epoch as a system_clock time. Past what the clock holds (nanosecond ticks:
+// before 1677 or after 2262) it saturates, so that an expiry in year 9999 means "not soon".
+std::chrono::system_clock::time_point saturating_time_point(std::int64_t seconds) {
+  using std::chrono::system_clock;
+  constexpr std::int64_t kLatest =
+      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::max()).count();
+  constexpr std::int64_t kEarliest =
+      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::min()).count();
+  if (seconds >= kLatest)
+    return system_clock::time_point::max();
+  if (seconds <= kEarliest)
+    return system_clock::time_point::min();
+  return system_clock::time_point(std::chrono::seconds(seconds));
+}
 
 std::string exec_info(const ExecConfig& exec, const std::string& server_url,
                       const std::string& ca_pem) {
@@ -150,7 +166,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   parts.tm_min = minute;
   parts.tm_sec = second;
   const std::time_t utc = timegm(&parts);
-  return std::chrono::system_clock::from_time_t(utc - offset_seconds);
+  return saturating_time_point(static_cast<std::int64_t>(utc) - offset_seconds);
 }
 
 ExecCredentialStatus parse_exec_credential(std::string_view output,
@@ -158,10 +174,10 @@ ExecCredentialStatus parse_exec_credential(std::string_view output,
   const nlohmann::json credential = nlohmann::json::parse(output, nullptr, false);
   if (!credential.is_object())
     throw std::runtime_error("output is not a JSON object");
-  if (credential.value("kind", "") != "ExecCredential") {
+  if (json_string_at(credential, "kind") != "ExecCredential") {
     throw std::runtime_error("output kind is not ExecCredential");
   }
-  if (credential.value("apiVersion", "") != expected_api_version) {
+  if (json_string_at(credential, "apiVersion") != expected_api_version) {
     throw std::runtime_error("output apiVersion is not " + expected_api_version);
   }
   const auto status = credential.find("status");

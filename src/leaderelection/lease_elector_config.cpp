@@ -1,5 +1,7 @@
 #include "hso/leaderelection/lease_elector_config.hpp"
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace hso::leaderelection {
@@ -33,6 +35,10 @@ void validate(const LeaseElectorConfig& config) {
   if (config.renew_deadline * 5 <= config.retry_period * 6) {
     throw std::invalid_argument(
         "leader election: --renew-deadline must be greater than 1.2 x --retry-period");
+  }
+  // leaseDurationSeconds is an int32.
+  if (config.lease_duration > std::chrono::seconds(std::numeric_limits<std::int32_t>::max())) {
+    throw std::invalid_argument("leader election: --lease-duration must be at most 2147483647s");
   }
   // What other candidates wait is the whole seconds written into the lease.
   if (std::chrono::seconds(config.lease_duration_seconds()) <= config.renew_deadline) {

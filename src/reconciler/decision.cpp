@@ -181,6 +181,9 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   for (const auto& slice : existing_slices) {
     if (slice == nullptr || !is_owned_endpoint_slice(*slice) || is_being_deleted(*slice))
       continue;
+    // A write to a slice needs its name: without one its path would be the collection's.
+    if (json_string_at(json_child(*slice, "metadata"), "name").empty())
+      continue;
     if (json_string_at(json_child(json_child(*slice, "metadata"), "labels"), kServiceNameLabel) !=
         service.name) {
       continue;

@@ -181,6 +181,20 @@ TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
   }
 }
 
+// Found by fuzzing: 400 digits ended the process with an uncaught std::out_of_range.
+TEST_F(CommandLineTest, HugeDurationIsAnErrorNamingTheFlag) {
+  for (const char* flag : {"--lease-duration", "--renew-deadline", "--retry-period",
+                           "--resync-period", "--graceful-shutdown-timeout"}) {
+    const std::string error = error_of({flag, std::string(400, '3') + "s"});
+    EXPECT_NE(error.find(flag), std::string::npos) << error;
+    EXPECT_NE(error.find("out of range"), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), error.size() - 1) << "not one line: " << error;
+  }
+  EXPECT_NE(error_of({"--resync-period", "2147483648s"}).find("at most 2147483647s"),
+            std::string::npos);
+  EXPECT_EQ(config_of({"--resync-period", "2147483647s"}).resync_period, 2147483647s);
+}
+
 TEST_F(CommandLineTest, LeaseTimingsMustNest) {
   EXPECT_NE(
       error_of({"--lease-duration", "10s", "--renew-deadline", "10s"}).find("--lease-duration"),

@@ -103,5 +103,34 @@ TEST(RetryAfter, OnlyDeltaSeconds) {
   EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
 }
 
+// Found by fuzzing (tests/fuzz/corpus/status_error/regression_kind_not_a_string): a body whose
+// kind is not a string threw nlohmann's type_error instead of becoming the error's message.
+TEST(KubeErrorsTest, ABodyWithAKindOfAnotherTypeIsTheMessage) {
+  const ApiError error = api_error_from_response(502, R"({"kind":5,"code":404})");
+  EXPECT_EQ(error.code(), 502);
+  EXPECT_EQ(error.status_message(), R"({"kind":5,"code":404})");
+}
+
+// Found by fuzzing (tests/fuzz/corpus/status_error/regression_retry_after_*): a huge Retry-After
+// overflowed the nanosecond arithmetic of the wait (UBSan: signed integer overflow), and a merely
+// large one would have stalled an informer for years.
+TEST(KubeErrorsTest, RetryAfterIsCappedAtAnHour) {
+  EXPECT_EQ(parse_retry_after("3600"), kMaxRetryAfter);
+  EXPECT_EQ(parse_retry_after("3601"), kMaxRetryAfter);
+  EXPECT_EQ(parse_retry_after("9223372036854775807"), kMaxRetryAfter);
+  EXPECT_EQ(parse_retry_after("99999999999999999999999"), kMaxRetryAfter);
+  EXPECT_FALSE(parse_retry_after("-99999999999999999999999"));
+  for (const char* seconds : {"9223372036854775807", "18446744073709551615", "86400"}) {
+    const auto status = nlohmann::json::parse(
+        std::string(R"({"kind":"Status","code":429,"details":{"retryAfterSeconds":)") + seconds +
+        "}}");
+    EXPECT_EQ(api_error_from_status(status).retry_after(), kMaxRetryAfter) << seconds;
+  }
+  EXPECT_EQ(api_error_from_response(503, "", "86400").retry_after(), kMaxRetryAfter);
+  EXPECT_EQ(
+      api_error_from_status(nlohmann::json{{"details", {{"retryAfterSeconds", 7}}}}).retry_after(),
+      std::chrono::seconds(7));
+}
+
 }  // namespace
 }  // namespace hso::kube

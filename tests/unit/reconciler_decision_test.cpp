@@ -400,6 +400,22 @@ TEST(ReconcilerDependentsTest, ServerDefaultsCauseNoWrite) {
                   .empty());
 }
 
+// Found by fuzzing (tests/fuzz/corpus/endpoint_slice/regression_owned_slice_without_name.json):
+// an owned slice without a name got an update or delete with an empty name, whose path would be
+// the collection's.
+TEST(ReconcilerDependentsTest, ASliceWithoutANameIsNeverWritten) {
+  auto p = pod("web-0");
+  auto served = served_slices_for(*p);
+  served[0]["metadata"].erase("name");
+  served[0]["endpoints"][0]["addresses"] = json::array({"10.0.0.99"});
+  for (const PodInfo* winner : {p.get(), static_cast<const PodInfo*>(nullptr)}) {
+    for (const auto& write :
+         plan_dependents(winner, kService, as_list(served), nullptr, true, ReconcileOptions{})) {
+      EXPECT_FALSE(write.name.empty());
+    }
+  }
+}
+
 TEST(ReconcilerDependentsTest, TheSliceFollowsAnIpChange) {
   auto p = pod("web-0");
   const auto served = served_slices_for(*p);

@@ -18,6 +18,10 @@ enum class ScrapeDecision {
   kUnavailable,      // the reviews could not be made: 503, not cached
 };
 
+// The token of an Authorization header value "Bearer <token>" (the scheme in any case, spaces
+// around the token trimmed); empty when there is none.
+std::string parse_bearer_token(std::string_view authorization_header);
+
 // Authenticates a scrape's bearer token with a TokenReview and authorises the user for
 // `get` on the non-resource URL `path` with a SubjectAccessReview. Decisions are cached per
 // SHA-256 of the token for `ttl`, so a scraper every few seconds costs two API calls per ttl.

@@ -13,7 +13,13 @@ namespace hso::kube {
 // not a metav1.Status (e.g. from a proxy in front of the API server).
 StatusReason reason_for_code(int http_code);
 
-// Retry-After in delta-seconds form (the only form the API server sends); nullopt otherwise.
+// The longest wait a Retry-After (header or details.retryAfterSeconds) can ask for; longer ones
+// are cut to it. An API server asks for seconds; without a bound a proxy's answer could stall an
+// informer for years, or overflow the clock arithmetic of the wait.
+inline constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(1);
+
+// Retry-After in delta-seconds form (the only form the API server sends), at most
+// kMaxRetryAfter; nullopt otherwise.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view header_value);
 
 // Decodes a metav1.Status object, e.g. the object of a watch ERROR event. `fallback_code` is used

@@ -1,0 +1,77 @@
+// The command line: every flag's value parser and the cross-flag rules. The input is argv, one
+// argument per line.
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "fuzz_support.hpp"
+#include "hso/config/command_line.hpp"
+#include "hso/config/duration.hpp"
+#include "hso/util/k8s_names.hpp"
+
+namespace {
+
+using hso::config::OperatorConfig;
+
+void check_duration(std::chrono::milliseconds duration) {
+  FUZZ_CHECK(duration.count() > 0 && duration <= hso::config::kMaxDuration);
+  // The uses of a configured duration: nanoseconds with 20 % jitter, added to a clock's now().
+  const std::chrono::nanoseconds nanoseconds = duration;
+  const auto deadline = std::chrono::steady_clock::now() + nanoseconds + nanoseconds / 5;
+  FUZZ_CHECK(deadline.time_since_epoch().count() > 0);
+}
+
+void check_config(const OperatorConfig& config) {
+  for (const auto& namespace_name : config.namespaces)
+    FUZZ_CHECK(hso::is_dns1123_label(namespace_name));
+  FUZZ_CHECK(hso::is_qualified_name(config.pod_annotation));
+  FUZZ_CHECK(std::isfinite(config.kube_api_qps) && config.kube_api_qps > 0);
+  FUZZ_CHECK(config.kube_api_burst >= 1 && config.kube_api_burst <= 100000);
+  FUZZ_CHECK(config.workers >= 1 && config.workers <= 256);
+  for (const auto duration : {config.resync_period, config.lease_duration, config.renew_deadline,
+                              config.retry_period, config.graceful_shutdown_timeout}) {
+    check_duration(duration);
+  }
+  if (config.leader_elect) {
+    FUZZ_CHECK(config.lease_duration > config.renew_deadline);
+    FUZZ_CHECK(config.renew_deadline * 10 > config.retry_period * 12);
+  }
+  FUZZ_CHECK(config.metrics_cert_file.empty() == config.metrics_key_file.empty());
+  FUZZ_CHECK(config.log_format == "text" || config.log_format == "json");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // Flags fall back to these; the fuzzer's own environment must not decide.
+  for (const char* name : {"NAMESPACE", "POD_ANNOTATION", "POD_SELECTOR", "KUBERNETES_CONTEXT"})
+    ::unsetenv(name);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::vector<std::string> args;
+  const std::string_view text = hso::fuzz::as_text(data, size);
+  if (!text.empty()) {
+    for (std::string_view arg : hso::fuzz::split(text, "\n"))
+      args.emplace_back(arg);
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  const auto result = hso::config::parse_command_line(args, out, err);
+  FUZZ_CHECK(result.parsed.has_value() != result.exit.has_value());
+  if (result.exit) {
+    FUZZ_CHECK(result.exit->exit_code == 0 || result.exit->exit_code == 2);
+    if (result.exit->exit_code == 2) {
+      // One line naming what is wrong.
+      const std::string message = err.str();
+      FUZZ_CHECK(message.rfind("error: ", 0) == 0);
+      FUZZ_CHECK(message.find('\n') == message.size() - 1);
+    }
+    return 0;
+  }
+  FUZZ_CHECK(err.str().empty());
+  check_config(result.parsed->config);
+  return 0;
+}

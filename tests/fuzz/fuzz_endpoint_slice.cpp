@@ -1,0 +1,66 @@
+// An EndpointSlice (and a legacy Endpoints) as the API server returns it, as the cache keeps it
+// and as the reconciler compares it with the ones it wants.
+#include "fuzz_support.hpp"
+#include "hso/controller/caches.hpp"
+#include "hso/reconciler/decision.hpp"
+#include "hso/reconciler/desired_objects.hpp"
+#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/object_diff.hpp"
+#include "owned_objects.hpp"
+
+namespace {
+
+using hso::reconciler::ObjectWrite;
+
+// A patch brings the object where the operator wants it: patched, nothing more to write.
+void check_patch_converges(const nlohmann::json& existing, const nlohmann::json& desired,
+                           std::optional<nlohmann::json> (*diff)(const nlohmann::json&,
+                                                                 const nlohmann::json&)) {
+  const auto patch = diff(existing, desired);
+  if (!patch)
+    return;
+  FUZZ_CHECK(patch->is_object());
+  nlohmann::json patched = existing;
+  patched.merge_patch(*patch);
+  FUZZ_CHECK(!diff(patched, desired));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = hso::fuzz::as_text(data, size);
+  const auto object = nlohmann::json::parse(text, nullptr, false);
+  if (object.is_discarded())
+    return 0;
+  const auto cached = hso::controller::project_owned_object(object);
+  if (!cached)
+    return 0;
+  hso::reconciler::key_for_endpoint_slice(*cached);
+  hso::reconciler::key_for_endpoints(*cached);
+  hso::reconciler::is_owned_endpoint_slice(*cached);
+  hso::reconciler::is_owned_endpoints(*cached);
+
+  const auto options = hso::fuzz::options_from(text);
+  const auto pod = hso::fuzz::winner_pod("web-0");
+  const hso::reconciler::ServiceRef service{"default", "web-0",
+                                            "7d1c4a8e-5b0f-4c59-9a43-2f6f0b1d2e3a"};
+  for (const auto& desired : hso::reconciler::desired_endpoint_slices(*pod, service, options)) {
+    check_patch_converges(*cached, desired, hso::reconciler::endpoint_slice_patch);
+  }
+  check_patch_converges(*cached, hso::reconciler::desired_endpoints(*pod, service, options),
+                        hso::reconciler::endpoints_patch);
+
+  const hso::reconciler::ObjectList slices{std::make_shared<const nlohmann::json>(*cached)};
+  for (const hso::reconciler::PodInfo* winner :
+       {pod.get(), static_cast<decltype(pod.get())>(nullptr)}) {
+    for (const bool remove_unlabelled : {false, true}) {
+      const auto writes = hso::reconciler::plan_dependents(winner, service, slices, &*cached,
+                                                           remove_unlabelled, options);
+      for (const ObjectWrite& write : writes) {
+        // An empty name would make the path of a write the collection's.
+        FUZZ_CHECK(!write.name.empty());
+      }
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,44 @@
+// The projection of a Pod from the API (list, watch) into the PodInfo the operator keeps.
+#include "fuzz_support.hpp"
+#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/pod_info.hpp"
+
+namespace {
+
+constexpr std::string_view kAnnotation = "srcd.host/create-headless-service";
+
+void check_projection(const hso::reconciler::PodInfo& pod) {
+  FUZZ_CHECK(!pod.namespace_name.empty() && !pod.name.empty());
+  if (!pod.wants_service) {
+    FUZZ_CHECK(pod.uid.empty() && pod.pod_ips.empty() && pod.node_name.empty());
+    FUZZ_CHECK(!pod.terminating && !pod.ready);
+  } else {
+    FUZZ_CHECK(!pod.uid.empty());
+  }
+  for (const auto& ip : pod.pod_ips)
+    FUZZ_CHECK(!ip.empty());
+  const std::string hostname = hso::reconciler::effective_hostname(pod);
+  FUZZ_CHECK(hostname.size() <= 63);
+  const std::string key = hso::reconciler::key_for_pod(pod);
+  const auto parsed = hso::reconciler::parse_key(key);
+  if (parsed) {
+    FUZZ_CHECK(parsed->str() == key);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto pod = nlohmann::json::parse(hso::fuzz::as_text(data, size), nullptr, false);
+  if (pod.is_discarded())
+    return 0;
+  const auto projected = hso::reconciler::project_pod(pod, kAnnotation);
+  if (projected) {
+    check_projection(*projected);
+    // The projection depends on nothing but the object: the same object, the same projection.
+    FUZZ_CHECK(hso::reconciler::project_pod(pod, kAnnotation) == projected);
+  }
+  // The timestamp parser on its own, on the raw bytes.
+  hso::reconciler::parse_timestamp(hso::fuzz::as_text(data, size));
+  return 0;
+}
