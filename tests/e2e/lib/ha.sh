@@ -106,11 +106,12 @@ ha_proxy() {
 }
 # ha_proxy_status NAME: "mode=... open=N accepted=N held=BYTES".
 ha_proxy_status() { curl -fsS --max-time 5 "http://$(ha_proxy_addr "$1" control)/status"; }
-# ha_proxy_drained NAME: predicate, no connection open and nothing held.
-ha_proxy_drained() {
+# ha_proxy_delivered NAME: predicate, nothing held any more (a replica that is still running keeps
+# connections open through its proxy).
+ha_proxy_delivered() {
   local status
   status=$(ha_proxy_status "$1") || return 1
-  [[ "${status}" == *" open=0 "* && "${status}" == *" held=0"* ]] || {
+  [[ "${status}" == *" held=0"* ]] || {
     echo "${status}"
     return 1
   }
