@@ -115,8 +115,11 @@ std::string describe_transport_failure(httplib::Error error, httplib::ClientImpl
   }
   switch (error) {
     case httplib::Error::SSLConnection:
-      return "no TLS handshake with " + server +
-             " (is it an HTTPS API server, and is the client certificate valid?)";
+      // OpenSSL ends the handshake on an untrusted certificate before httplib can read why.
+      return "no TLS handshake with " + server + ": if its certificate is not trusted, " +
+             ca_field_hint(config) +
+             "; also check that it is an HTTPS API server and that the client certificate is "
+             "valid";
     case httplib::Error::Connection:
       return "cannot connect to " + server +
              " (refused or unreachable): check the server address of " + source;
