@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -36,6 +36,10 @@ unit: deps
 	ninja -C build-asan -j $(JOBS) hso_unit_tests
 	ctest --test-dir build-asan -L '^unit$$' -j $(JOBS) --output-on-failure
 
+# clang-tidy and clang's thread-safety analysis over src/ and bench/ (.clang-tidy).
+tidy: deps
+	hack/run-clang-tidy.sh
+
 demo:
 	hack/demo.sh
 
@@ -52,4 +56,4 @@ format-check:
 	hack/check-format.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-release build-tsan build-tidy

@@ -106,18 +106,18 @@ void Reflector::stop() {
 }
 
 bool Reflector::wait_for_sync(std::stop_token stop) const {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   synced_changed_.wait(lock, stop, [this] { return has_synced(); });
   return has_synced();
 }
 
 std::string Reflector::last_resource_version() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return resource_version_;
 }
 
 void Reflector::set_resource_version(std::string resource_version) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   resource_version_ = std::move(resource_version);
 }
 
@@ -210,7 +210,7 @@ void Reflector::list_into_sink(std::stop_token stop) {
                   list_version);
     set_resource_version(std::move(list_version));
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       synced_.store(true, std::memory_order_release);
     }
     synced_changed_.notify_all();

@@ -88,7 +88,10 @@ nlohmann::json parse_body(const std::string& body, const std::string& what) {
 // per-call way to suppress the signal, so it is ignored process-wide.
 void ignore_sigpipe() {
   static std::once_flag once;
-  std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
+  std::call_once(once, [] {
+    if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+      spdlog::warn("cannot ignore SIGPIPE: a peer closing a TLS connection may end the process");
+  });
 }
 
 }  // namespace
