@@ -5,9 +5,9 @@
 # Services, EndpointSlices, Events; not its Lease, which real clusters keep on a level of its own)
 # on a PriorityLevelConfiguration with no seats of its own and none to borrow, which rejects
 # nearly all of it (the API server still seats about one request at a time): real 429s with
-# Retry-After from the API server. While squeezed, a burst of pods meets them: no error storm (one 429 holds every request of the operator for its Retry-After),
-# no crash, the Lease kept. When the squeeze ends, every pod of that burst is published (nothing
-# lost) and a second burst goes through.
+# Retry-After from the API server. While squeezed, a burst of pods meets them: no error storm (one
+# 429 holds every request of the operator for its Retry-After), no crash, the Lease kept. When the
+# squeeze ends, every pod of that burst is published (nothing lost) and a second burst goes through.
 apf_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo "${PWD}/lib"; else echo "${PWD}/../lib"; fi)
 # shellcheck source=lib/common.sh
 source "${apf_lib_dir}/common.sh"
@@ -79,32 +79,6 @@ squeeze_off() {
   k delete prioritylevelconfiguration "${squeeze}" --ignore-not-found >/dev/null
 }
 
-# burst PREFIX: BURST annotated pods in one request.
-burst() {
-  local i docs=""
-  for ((i = 0; i < BURST; i++)); do
-    docs+="---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1-${i}
-  namespace: ${ns}
-  labels:
-    e2e.hso/test: \"${E2E_NAME//_/-}\"
-  annotations:
-    ${HSO_ANNOTATION}: \"true\"
-spec:
-  terminationGracePeriodSeconds: 1
-  tolerations:
-  - operator: Exists
-  containers:
-  - name: app
-    image: registry.invalid/hso-e2e/app:1
-"
-  done
-  k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the pods $1-N"
-}
-
 # all_published PREFIX: predicate, every pod of the burst has its Service and an address in a slice.
 all_published() {
   local services slices
@@ -143,7 +117,7 @@ case_1() {
   squeeze_on
   wait_for "the API server to apply FlowSchema ${squeeze}" 60 squeeze_applied
   t0=${SECONDS}
-  burst squeezed
+  make_burst squeezed "${BURST}"
   wait_for "the operator to meet 20 answers 429" 120 at_least_429s 20
   squeezed=$((SECONDS - t0))
   throttled=$(code_count 429)
@@ -162,7 +136,7 @@ case_1() {
   wait_for "every Service and slice of the squeezed burst once the squeeze ends" 300 all_published squeezed
   recovered=$((SECONDS - t0))
   t0=${SECONDS}
-  burst free
+  make_burst free "${BURST}"
   wait_for "every Service and slice of the free burst" 120 all_published free
   free=$((SECONDS - t0))
   say "HA_MEASURE squeezed_s=${squeezed} answers_429=${throttled} recovered_s=${recovered} free_burst_s=${free}"

@@ -42,33 +42,6 @@ start_pair() {
   wait_for "a write of the leader $1 under churn" 30 ha_has_work_write "$1" "${t0}"
 }
 
-# make_burst PREFIX N: N annotated pods in one request, so the leader has a backlog of writes
-# (it writes at --kube-api-qps, 20/s) when the test cuts it off.
-make_burst() {
-  local i docs=""
-  for ((i = 0; i < $2; i++)); do
-    docs+="---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1-${i}
-  namespace: ${ns}
-  labels:
-    e2e.hso/test: \"${E2E_NAME//_/-}\"
-  annotations:
-    ${HSO_ANNOTATION}: \"true\"
-spec:
-  terminationGracePeriodSeconds: 1
-  tolerations:
-  - operator: Exists
-  containers:
-  - name: app
-    image: registry.invalid/hso-e2e/app:1
-"
-  done
-  k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the burst of pods $1-N"
-}
-
 # has_burst_write REPLICA SINCE_MS PREFIX: predicate, the replica wrote an object of the burst.
 has_burst_write() {
   [[ -n "$(ha_work_writes "$2" "$1" | awk -F '\t' -v p="$3-" 'index($7, p) == 1')" ]] || {

@@ -343,6 +343,32 @@ ${extra}
 EOF
 }
 
+# make_burst PREFIX N: N annotated pods PREFIX-0 … PREFIX-(N-1) in one request (a job's burst).
+make_burst() {
+  local i docs=""
+  for ((i = 0; i < $2; i++)); do
+    docs+="---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1-${i}
+  namespace: ${ns}
+  labels:
+    e2e.hso/test: \"${E2E_NAME//_/-}\"
+  annotations:
+    ${HSO_ANNOTATION}: \"true\"
+spec:
+  terminationGracePeriodSeconds: 1
+  tolerations:
+  - operator: Exists
+  containers:
+  - name: app
+    image: registry.invalid/hso-e2e/app:1
+"
+  done
+  k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the burst of pods $1-N"
+}
+
 # pod_ip NAME [NAMESPACE]
 pod_ip() { field pod "$1" '{.status.podIP}' "${2:-${ns}}"; }
 pod_uid() { field pod "$1" '{.metadata.uid}' "${2:-${ns}}"; }
