@@ -6,6 +6,7 @@
 
 #include "hso/reconciler/api_paths.hpp"
 #include "hso/reconciler/object_diff.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
 namespace {
@@ -16,6 +17,13 @@ using namespace std::chrono_literals;
 // How long to wait before looking again when the cache lags behind a change the server already
 // has (409 on a stale resourceVersion, AlreadyExists, a vanished object).
 constexpr std::chrono::milliseconds kCacheCatchUp = 1s;
+// How long the caches may take to show the operator's own writes before they are trusted anyway.
+// Watch events arrive within milliseconds; this is the bound for a lost one.
+constexpr std::chrono::milliseconds kWritesSeenWithin = 10s;
+
+std::string resource_version_of(const json& object) {
+  return json_string_at(json_child(object, "metadata"), "resourceVersion");
+}
 
 std::string uid_of(const json& object) {
   const auto metadata = object.find("metadata");
@@ -107,7 +115,8 @@ Reconciler::Reconciler(kube::ApiClient& api, PodSource& pods, OwnedObjectSource&
       events_(events),
       metrics_(metrics),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      written_(clock, kWritesSeenWithin) {}
 
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto started = clock_.now();
@@ -130,7 +139,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     } catch (const std::exception& error) {
       outcome = ReconcileOutcome::retry(error.what());
     }
-    if (outcome.kind != ReconcileOutcome::Kind::kDone) {
+    if (outcome.expected) {
+      spdlog::debug("reconcile {}: {}", key, outcome.message);
+    } else if (outcome.kind != ReconcileOutcome::Kind::kDone) {
       spdlog::info("reconcile {}: will look again: {}", key, outcome.message);
     }
   }
@@ -140,6 +151,13 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
 }
 
 ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
+  if (const auto unseen =
+          written_.unseen(key.str(), [&](metrics::ObjectKind kind, const std::string& name) {
+            return cached(key, kind, name);
+          })) {
+    return ReconcileOutcome::wait_for_caches(kWritesSeenWithin,
+                                             "waiting for the caches to show " + *unseen);
+  }
   const PodList pods = pods_.pods_for(key.namespace_name, key.name);
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
   const bool wanted =
@@ -193,6 +211,7 @@ std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey&
     case Action::kCreate:
       try {
         const json created = api_.create(paths::services(key.namespace_name), plan.body);
+        written_.written(key.str(), metrics::ObjectKind::kService, created, "");
         service_uid = uid_of(created);
       } catch (const kube::ApiError& error) {
         if (!error.is_invalid())
@@ -214,7 +233,9 @@ std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey&
           "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
       return std::nullopt;
     case Action::kPatch:
-      api_.patch(path, kube::PatchType::kMerge, plan.body);
+      written_.written(key.str(), metrics::ObjectKind::kService,
+                       api_.patch(path, kube::PatchType::kMerge, plan.body),
+                       resource_version_of(plan.body));
       metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
       if (plan.existing == ExistingService::kAdoptable) {
         spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
@@ -258,11 +279,16 @@ void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
 void Reconciler::execute(const ServiceKey& key, const ObjectWrite& write) {
   switch (write.action) {
     case metrics::WriteAction::kCreate:
-      api_.create(collection_path(write.kind, key.namespace_name), write.body);
+      written_.written(key.str(), write.kind,
+                       api_.create(collection_path(write.kind, key.namespace_name), write.body),
+                       "");
       break;
     case metrics::WriteAction::kUpdate:
-      api_.patch(object_path(write.kind, key.namespace_name, write.name), kube::PatchType::kMerge,
-                 write.body);
+      // The patch carries the resourceVersion it was planned from.
+      written_.written(key.str(), write.kind,
+                       api_.patch(object_path(write.kind, key.namespace_name, write.name),
+                                  kube::PatchType::kMerge, write.body),
+                       resource_version_of(write.body));
       break;
     case metrics::WriteAction::kDelete:
       remove(write.kind, key, write.name, write.uid);
@@ -281,12 +307,33 @@ void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const s
   try {
     api_.remove(object_path(kind, key.namespace_name, name), options);
   } catch (const kube::ApiError& error) {
-    if (error.is_not_found())
-      return;
-    throw;
+    if (!error.is_not_found())
+      throw;
+    written_.deleted(key.str(), kind, name, uid);
+    return;
   }
+  written_.deleted(key.str(), kind, name, uid);
   metrics_.object_written(kind, metrics::WriteAction::kDelete);
   spdlog::info("deleted {} {}/{}", kind_name(kind), key.namespace_name, name);
+}
+
+std::shared_ptr<const json> Reconciler::cached(const ServiceKey& key, metrics::ObjectKind kind,
+                                               const std::string& name) {
+  switch (kind) {
+    case metrics::ObjectKind::kService:
+      return objects_.service(key.namespace_name, name);
+    case metrics::ObjectKind::kEndpoints:
+      return objects_.endpoints(key.namespace_name, name);
+    case metrics::ObjectKind::kEndpointSlice:
+      for (auto& slice : objects_.endpoint_slices(key.namespace_name, key.name)) {
+        if (json_string_at(json_child(*slice, "metadata"), "name") == name)
+          return slice;
+      }
+      return nullptr;
+    case metrics::ObjectKind::kEvent:
+      break;
+  }
+  return nullptr;
 }
 
 void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>& skipped) {

@@ -159,6 +159,36 @@ TEST_F(ReconcilerTest, CreatesTheServiceAndItsSlice) {
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
+// A burst: the Service's own watch event brings the key back before the slice's has arrived.
+// Planning from that cache would create the slice again (409) and wait a second; the reconcile
+// waits for the caches instead, and sends nothing.
+TEST_F(ReconcilerTest, AReconcileBeforeTheCachesShowItsWritesWaitsForThem) {
+  auto pod = make_pod("web-0");
+  pods.pods = {pod};
+  json created_service, created_slice;
+  EXPECT_CALL(api, create(kServices, _)).WillOnce([&](const std::string&, const json& body) {
+    created_service = with_server_fields(body, "svc-uid");
+    return created_service;
+  });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce([&](const std::string&, const json& body) {
+    created_slice = with_server_fields(body, "slice-uid");
+    return created_slice;
+  });
+  EXPECT_CALL(events, record(_, EventType::kNormal, _, _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  Reconciler reconciler = make();
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);
+
+  objects.services["web-0"] = created_service;  // the Service's event came, the slice's did not
+  const ReconcileOutcome waiting = reconciler.reconcile("ns/web-0");
+  EXPECT_EQ(waiting.kind, Kind::kRequeueAfter);
+  EXPECT_TRUE(waiting.expected);
+  EXPECT_NE(waiting.message.find("EndpointSlice web-0-ipv4"), std::string::npos);
+
+  objects.slices = {created_slice};
+  EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);  // and no request (StrictMock)
+}
+
 TEST_F(ReconcilerTest, NothingChangedMeansNoRequestAtAll) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};

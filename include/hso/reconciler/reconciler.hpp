@@ -14,6 +14,7 @@
 #include "hso/reconciler/keys.hpp"
 #include "hso/reconciler/options.hpp"
 #include "hso/reconciler/sources.hpp"
+#include "hso/reconciler/write_expectations.hpp"
 #include "hso/util/clock.hpp"
 
 namespace hso::reconciler {
@@ -27,6 +28,7 @@ struct ReconcileOutcome {
   Kind kind = Kind::kDone;
   std::chrono::milliseconds delay{0};
   std::string message;
+  bool expected = false;  // a requeue that is part of normal work (logged at debug level)
 
   static ReconcileOutcome done() { return {}; }
   static ReconcileOutcome requeue_after(std::chrono::milliseconds delay, std::string why) {
@@ -34,6 +36,11 @@ struct ReconcileOutcome {
   }
   static ReconcileOutcome retry(std::string why) {
     return {Kind::kRetry, std::chrono::milliseconds{0}, std::move(why)};
+  }
+  // The caches have not shown this operator's last writes of the key yet: their watch events
+  // bring the key back; `delay` is only the fallback should an event be lost.
+  static ReconcileOutcome wait_for_caches(std::chrono::milliseconds delay, std::string why) {
+    return {Kind::kRequeueAfter, delay, std::move(why), true};
   }
 };
 
@@ -63,6 +70,9 @@ class Reconciler {
   void track(const ServiceKey& key, const Candidates& candidates, bool managed);
   // Whether the last pass found a Service of someone else's under the key's name.
   bool held_by_another_last_time(const ServiceKey& key);
+  // The cached object of the key with this kind and name, or null.
+  std::shared_ptr<const nlohmann::json> cached(const ServiceKey& key, metrics::ObjectKind kind,
+                                               const std::string& name);
 
   kube::ApiClient& api_;
   PodSource& pods_;
@@ -71,6 +81,7 @@ class Reconciler {
   metrics::ReconcileMetrics& metrics_;
   const Clock& clock_;
   ReconcileOptions options_;
+  WriteExpectations written_;
 
   // What the last pass over each key found, for the pods_managed / pods_skipped gauges and so a
   // skip is logged once rather than on every resync.
