@@ -346,6 +346,33 @@ TEST_F(InformerReflectorTest, BacksOffOnFailuresAndHonoursRetryAfter) {
   ASSERT_TRUE(final_watch_.wait());
   EXPECT_THAT(sleeper_.delays(), ElementsAre(800ms, 1600ms, 7000ms, 6400ms));
   EXPECT_EQ(store_.size(), 1u);
+  // The watch cut by the network was re-established: a restart; the failed lists were not.
+  EXPECT_EQ(metrics_.restarts, 1);
+  reflector->stop();
+}
+
+TEST_F(InformerReflectorTest, AWatchThatDeliversStartsTheBackoffOver) {
+  InSequence order;
+  EXPECT_CALL(client_, list(_, _)).WillOnce(Return(page({object("a", "1")}, "10")));
+  EXPECT_CALL(client_, watch(_, watch_from("10"), _, _))
+      .WillOnce(Throw(kube::TransportError("reset by peer")));
+  EXPECT_CALL(client_, watch(_, watch_from("10"), _, _))
+      .WillOnce(Throw(kube::TransportError("reset by peer")));
+  // This one works for a while, then is cut too: the wait is the first one again.
+  EXPECT_CALL(client_, watch(_, watch_from("10"), _, _))
+      .WillOnce(Invoke([](const std::string&, const kube::WatchOptions&,
+                          const kube::WatchEventHandler& on_event, std::stop_token) {
+        on_event(event(kube::WatchEvent::Type::kModified, object("a", "2", "11")));
+        throw kube::TransportError("reset by peer");
+      }));
+  EXPECT_CALL(client_, watch(_, watch_from("11"), _, _))
+      .WillOnce(Invoke(watch_until_stopped(final_watch_)));
+
+  auto reflector = make_reflector();
+  reflector->start();
+  ASSERT_TRUE(final_watch_.wait());
+  EXPECT_THAT(sleeper_.delays(), ElementsAre(800ms, 1600ms, 800ms));
+  EXPECT_EQ(metrics_.restarts, 3);
   reflector->stop();
 }
 
@@ -382,6 +409,7 @@ TEST_F(InformerReflectorTest, AnEmptyWatchThatEndsAtOnceBacksOff) {
   reflector->start();
   ASSERT_TRUE(final_watch_.wait());
   EXPECT_THAT(sleeper_.delays(), ElementsAre(800ms));
+  EXPECT_EQ(metrics_.restarts, 1);
   reflector->stop();
 }
 

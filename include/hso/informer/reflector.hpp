@@ -84,6 +84,8 @@ class Reflector {
   // Returns normally when the server ends the stream; throws on failure.
   void watch_once(std::stop_token stop);
   bool handle_event(kube::WatchEvent& event);
+  // Counts a watch that failed as a restart (it is re-established after the backoff).
+  void count_failed_watch();
   void back_off(std::stop_token stop, std::optional<std::chrono::seconds> retry_after);
   std::chrono::seconds random_watch_timeout();
   void set_resource_version(std::string resource_version);
