@@ -71,24 +71,22 @@ void throughput_rows(const json& raw, const RowFn& row) {
   if (floor_seconds.count == 0)
     return;
   const std::string in_flight = raw["floor"][0]["threads"].dump();
-  const Summary operator_seconds = over(raw.value("throughput", json()), "seconds");
-  if (operator_seconds.count > 0) {
-    const double ratio = operator_seconds.median / floor_seconds.median;
-    row("2. " + raw["throughput"][0]["pods"].dump() +
-            " pods ask at once → every Service and slice (s, min/median/max)",
-        mmm(operator_seconds, 2, " s"), "", "");
-    row("2. ratio operator / floor (medians), the annotation patches inside the window",
-        fixed(ratio, 2), "≤ 1.25", verdict_of(ratio <= 1.25));
-  }
-  const Summary takeover_seconds = over(raw.value("takeover", json()), "seconds");
-  if (takeover_seconds.count > 0) {
-    const double ratio = takeover_seconds.median / floor_seconds.median;
-    row("2. " + raw["takeover"][0]["pods"].dump() +
-            " pods waiting for a leader: Lease taken → every Service and slice (s, min/median/max)",
-        mmm(takeover_seconds, 2, " s"), "", "");
-    row("2. ratio takeover / floor (medians)", fixed(ratio, 2), "≤ 1.25",
-        verdict_of(ratio <= 1.25));
-  }
+  // The operator's time for a scenario, and its ratio to the floor (goal 2).
+  const auto versus_floor = [&](const std::string& scenario, const std::string& what,
+                                const std::string& ratio_label) {
+    const Summary seconds = over(raw.value(scenario, json()), "seconds");
+    if (seconds.count == 0)
+      return;
+    const double ratio = seconds.median / floor_seconds.median;
+    row("2. " + raw[scenario][0]["pods"].dump() + what, mmm(seconds, 2, " s"), "", "");
+    row(ratio_label, fixed(ratio, 2), "≤ 1.25", verdict_of(ratio <= 1.25));
+  };
+  versus_floor("throughput", " pods ask at once → every Service and slice (s, min/median/max)",
+               "2. ratio operator / floor (medians), the annotation patches inside the window");
+  versus_floor("takeover",
+               " pods waiting for a leader: Lease taken → every Service and slice (s, "
+               "min/median/max)",
+               "2. ratio takeover / floor (medians)");
   row("2. floor: the same creates (Service, Event, slice) by a plain loop, " + in_flight +
           " in flight (s)",
       mmm(floor_seconds, 2, " s"), "", "");

@@ -7,7 +7,8 @@ root=$(pwd)
 build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# Each step says how far in it starts, so a log shows where the time goes (TESTING.md's figures).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 step "dependencies"
 hack/install-deps.sh
@@ -35,6 +36,12 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=O
   -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
 ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
 
+# Every libFuzzer harness of tests/fuzz replays its corpus (each past finding included), then
+# fuzzes for a few seconds: a decoder change that breaks on a known input fails here, not in
+# `make fuzz`. A clang build of its own (build-fuzz).
+step "fuzz: replay the corpora, then ${HSO_FUZZ_SECONDS:-5}s per harness"
+FUZZ_SECONDS=${HSO_FUZZ_SECONDS:-5} HSO_JOBS="$jobs" hack/run-fuzz.sh
+
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR="$cluster_dir"
@@ -54,3 +61,5 @@ eval "$(hack/local-cluster.sh up)"
 
 step "integration and end-to-end tests"
 ctest --test-dir "$build_dir" -L '^(integration|e2e)$' --output-on-failure
+
+step "done"

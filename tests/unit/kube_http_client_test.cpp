@@ -113,6 +113,14 @@ class HttpClientTest : public ::testing::Test {
 
 const char* kServiceJson = R"({"kind":"Service","metadata":{"name":"a","resourceVersion":"5"}})";
 
+// What Priority and Fairness answers a request it rejects; retry_after_seconds 0 sends no header.
+void answer_too_many_requests(httplib::Response& res, int retry_after_seconds) {
+  res.status = 429;
+  if (retry_after_seconds > 0)
+    res.set_header("Retry-After", std::to_string(retry_after_seconds));
+  res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})", "application/json");
+}
+
 TEST_F(HttpClientTest, GetSendsIdentityAndDecodes) {
   server_.server().Get("/api/v1/namespaces/ns/services/a", [&](const auto& req, auto& res) {
     record(req);
@@ -149,10 +157,7 @@ TEST_F(HttpClientTest, RetriesTooManyRequestsHonouringRetryAfter) {
   server_.server().Post("/api/v1/namespaces/ns/services", [&](const auto& req, auto& res) {
     record(req);
     if (calls++ == 0) {
-      res.status = 429;
-      res.set_header("Retry-After", "1");
-      res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})",
-                      "application/json");
+      answer_too_many_requests(res, 1);
       return;
     }
     res.status = 201;
@@ -180,10 +185,7 @@ TEST_F(HttpClientTest, A429HoldsEveryRequestOfTheSharingClients) {
         throttled_at = std::chrono::steady_clock::now();
       }
       throttled.notify_all();
-      res.status = 429;
-      res.set_header("Retry-After", "1");
-      res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})",
-                      "application/json");
+      answer_too_many_requests(res, 1);
       return;
     }
     res.status = 201;
@@ -282,9 +284,7 @@ TEST_F(HttpClientTest, EveryWriteAttemptAsksBeforeWriteAndReadsDoNot) {
   std::atomic<int> posts{0};
   server_.server().Post("/api/v1/namespaces/ns/services", [&](const auto&, auto& res) {
     if (posts++ == 0) {
-      res.status = 429;
-      res.set_content(R"({"kind":"Status","reason":"TooManyRequests","code":429})",
-                      "application/json");
+      answer_too_many_requests(res, 0);
       return;
     }
     res.status = 201;
