@@ -72,18 +72,19 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
   auto scope = std::make_unique<ScopeCaches>();
   scope->namespace_name = namespace_name;
   const std::string annotation = config_.pod_annotation;
-  // Only pods that ask for a Service are kept: a pod that starts asking arrives whole in its
-  // MODIFIED event, and one that stops asking is reported deleted with the projection that
-  // asked. So memory follows the pods that ask, not the pods that exist.
+  // Only pods that ask for a Service (or whose asking cannot be read) are kept: a pod that starts
+  // asking arrives whole in its MODIFIED event, and one that stops asking is reported deleted with
+  // the projection that asked. So memory follows the pods that ask, not the pods that exist.
   scope->pods = std::make_unique<PodStore>(
       "pods",
       [annotation](const nlohmann::json& pod) { return reconciler::project_pod(pod, annotation); },
-      [](const reconciler::PodInfo& pod) { return pod.wants_service; });
-  scope->pods->add_index(
-      std::string(reconciler::kPodsByServiceKeyIndex), [](const reconciler::PodInfo& pod) {
-        return pod.wants_service ? std::vector<std::string>{reconciler::key_for_pod(pod)}
-                                 : std::vector<std::string>{};
-      });
+      [](const reconciler::PodInfo& pod) { return reconciler::needs_attention(pod); });
+  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
+                         [](const reconciler::PodInfo& pod) {
+                           return reconciler::needs_attention(pod)
+                                      ? std::vector<std::string>{reconciler::key_for_pod(pod)}
+                                      : std::vector<std::string>{};
+                         });
   scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
   scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
   scope->endpoint_slices->add_index(
@@ -133,19 +134,19 @@ void HeadlessServiceController::connect_handlers(ScopeCaches& scope) {
   // Only pods that ask (or asked) for a Service produce work; status churn of other pods does not.
   auto& queue = queue_;
   scope.pods->on_add([&queue](const std::string&, const PodStore::Ptr& pod) {
-    if (pod->wants_service)
+    if (reconciler::needs_attention(*pod))
       queue.add(reconciler::key_for_pod(*pod));
   });
   scope.pods->on_update(
       [&queue](const std::string&, const PodStore::Ptr& old_pod, const PodStore::Ptr& new_pod) {
         // Each side under its own key: the Service key follows the projection that asked.
-        if (old_pod->wants_service)
+        if (reconciler::needs_attention(*old_pod))
           queue.add(reconciler::key_for_pod(*old_pod));
-        if (new_pod->wants_service)
+        if (reconciler::needs_attention(*new_pod))
           queue.add(reconciler::key_for_pod(*new_pod));
       });
   scope.pods->on_delete([&queue](const std::string&, const PodStore::Ptr& pod) {
-    if (pod->wants_service)
+    if (reconciler::needs_attention(*pod))
       queue.add(reconciler::key_for_pod(*pod));
   });
   on_any_change(*scope.services, reconciler::key_for_service, queue_);
@@ -190,7 +191,7 @@ bool HeadlessServiceController::wait_for_sync(std::stop_token stop) const {
 void HeadlessServiceController::enqueue_all() {
   for (const auto& scope : scopes_) {
     for (const auto& pod : scope->pods->list()) {
-      if (pod->wants_service)
+      if (reconciler::needs_attention(*pod))
         queue_.add(reconciler::key_for_pod(*pod));
     }
     for (const auto& service : scope->services->list()) {

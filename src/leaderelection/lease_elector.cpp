@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <limits>
 #include <utility>
 
 #include "hso/kube/errors.hpp"
@@ -128,7 +129,11 @@ LeaderElectionRecord LeaseElector::next_record(const LeaderElectionRecord& curre
     next.lease_transitions = current.lease_transitions;
   } else {
     next.acquire_time = now;
-    next.lease_transitions = current.lease_transitions + 1;
+    // The counter is an int32 anyone may edit: at its maximum it stays there (found by the bad
+    // input e2e test: a Lease edited to 2147483647 transitions overflowed here).
+    next.lease_transitions = current.lease_transitions < std::numeric_limits<int>::max()
+                                 ? current.lease_transitions + 1
+                                 : current.lease_transitions;
   }
   return next;
 }

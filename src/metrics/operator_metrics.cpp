@@ -95,6 +95,8 @@ const char* label_value(SkipReason reason) {
       return "foreign_service";
     case SkipReason::kForbidden:
       return "forbidden";
+    case SkipReason::kAnnotationValue:
+      return "annotation_value";
   }
   return "unknown";
 }
@@ -130,7 +132,7 @@ PrometheusReconcileMetrics::PrometheusReconcileMetrics(prometheus::Registry& reg
     reconciles_.Add({{"result", label_value(result)}});
   }
   for (auto reason : {SkipReason::kInvalidName, SkipReason::kCollision, SkipReason::kForeignService,
-                      SkipReason::kForbidden}) {
+                      SkipReason::kForbidden, SkipReason::kAnnotationValue}) {
     pods_skipped_.Add({{"reason", label_value(reason)}});
   }
 }

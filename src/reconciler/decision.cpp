@@ -57,11 +57,20 @@ bool is_valid_service_name(std::string_view name, const ReconcileOptions& option
 Candidates choose_winner(std::string_view service_name, const PodList& pods,
                          const ReconcileOptions& options) {
   PodList wanting;
-  for (const auto& pod : pods) {
-    if (pod != nullptr && pod->wants_service)
-      wanting.push_back(pod);
-  }
   Candidates candidates;
+  for (const auto& pod : pods) {
+    if (pod == nullptr)
+      continue;
+    if (pod->wants_service) {
+      wanting.push_back(pod);
+    } else if (!pod->unread_annotation.empty()) {
+      candidates.skipped.push_back(
+          {pod, metrics::SkipReason::kAnnotationValue, std::string(kReasonAnnotationNotUnderstood),
+           "the annotation's value \"" + pod->unread_annotation +
+               "\" is neither \"true\" nor \"false\"; write exactly \"true\" (lower case, no "
+               "spaces) to get a headless Service. No Service is created"});
+    }
+  }
   if (wanting.empty())
     return candidates;
   std::sort(wanting.begin(), wanting.end(),

@@ -1,5 +1,7 @@
 #include "hso/reconciler/pod_info.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 
 namespace hso::reconciler {
@@ -42,19 +44,32 @@ bool ready_condition(const nlohmann::json& status) {
   return false;
 }
 
+// The textual form must be one the API server accepts; anything else would make every write of
+// the pod's slices fail (422), the other family's included.
+bool is_ip_address(const std::string& text, AddressFamily family) {
+  unsigned char buffer[16];
+  return inet_pton(family == AddressFamily::kIPv4 ? AF_INET : AF_INET6, text.c_str(), buffer) == 1;
+}
+
+// status.podIPs (status.podIP when podIPs is absent): at most one address per family, as the API
+// server guarantees; an entry that is not an IP address, or a second of a family, is left out.
 std::vector<std::string> pod_ips(const nlohmann::json& status) {
-  std::vector<std::string> ips;
+  std::vector<std::string> candidates;
   if (const nlohmann::json* list = find(status, "podIPs"); list != nullptr && list->is_array()) {
-    for (const auto& entry : *list) {
-      std::string ip = string_at(entry, "ip");
-      if (!ip.empty())
-        ips.push_back(std::move(ip));
-    }
+    for (const auto& entry : *list)
+      candidates.push_back(string_at(entry, "ip"));
   }
-  if (ips.empty()) {
-    std::string ip = string_at(status, "podIP");
-    if (!ip.empty())
-      ips.push_back(std::move(ip));
+  if (candidates.empty())
+    candidates.push_back(string_at(status, "podIP"));
+  std::vector<std::string> ips;
+  bool seen[2] = {false, false};
+  for (std::string& ip : candidates) {
+    const AddressFamily family = address_family(ip);
+    bool& family_seen = seen[family == AddressFamily::kIPv4 ? 0 : 1];
+    if (family_seen || !is_ip_address(ip, family))
+      continue;
+    family_seen = true;
+    ips.push_back(std::move(ip));
   }
   return ips;
 }
@@ -138,7 +153,11 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
   if (const nlohmann::json* annotations = find(*metadata, "annotations");
       annotations != nullptr && annotations->is_object()) {
     const auto it = annotations->find(std::string(annotation_key));
-    info.wants_service = it != annotations->end() && it->is_string() && *it == "true";
+    if (it != annotations->end() && it->is_string()) {
+      info.wants_service = *it == "true";
+      if (!info.wants_service && *it != "false")
+        info.unread_annotation = it->get<std::string>();
+    }
   }
   if (const nlohmann::json* spec = find(pod, "spec")) {
     info.spec_hostname = string_at(*spec, "hostname");
@@ -146,8 +165,10 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
   if (!info.wants_service) {
     // A pod that does not ask for a Service is only a key to the operator until it does (and
     // the update that adds the annotation brings everything). Keeping nothing else makes the
-    // many such pods cheap, and their status churn compares equal: no update, no work.
-    info.uid.clear();
+    // many such pods cheap, and their status churn compares equal: no update, no work. One whose
+    // annotation cannot be read keeps its uid, which the Warning Event telling it so needs.
+    if (info.unread_annotation.empty())
+      info.uid.clear();
     return info;
   }
   if (const nlohmann::json* deletion = find(*metadata, "deletionTimestamp")) {
@@ -177,6 +198,10 @@ std::string effective_hostname(std::string_view pod_name, std::string_view spec_
 
 std::string effective_hostname(const PodInfo& pod) {
   return effective_hostname(pod.name, pod.spec_hostname);
+}
+
+bool needs_attention(const PodInfo& pod) {
+  return pod.wants_service || !pod.unread_annotation.empty();
 }
 
 bool publishes_addresses(const PodInfo& pod) {

@@ -9,14 +9,22 @@ constexpr std::string_view kAnnotation = "srcd.host/create-headless-service";
 
 void check_projection(const hso::reconciler::PodInfo& pod) {
   FUZZ_CHECK(!pod.namespace_name.empty() && !pod.name.empty());
+  FUZZ_CHECK(pod.unread_annotation.empty() || !pod.wants_service);
   if (!pod.wants_service) {
-    FUZZ_CHECK(pod.uid.empty() && pod.pod_ips.empty() && pod.node_name.empty());
+    FUZZ_CHECK(pod.uid.empty() == pod.unread_annotation.empty());
+    FUZZ_CHECK(pod.pod_ips.empty() && pod.node_name.empty());
     FUZZ_CHECK(!pod.terminating && !pod.ready);
   } else {
     FUZZ_CHECK(!pod.uid.empty());
   }
+  // At most one address per family, each one the API server would accept.
+  FUZZ_CHECK(pod.pod_ips.size() <= 2);
   for (const auto& ip : pod.pod_ips)
     FUZZ_CHECK(!ip.empty());
+  if (pod.pod_ips.size() == 2) {
+    FUZZ_CHECK(hso::reconciler::address_family(pod.pod_ips[0]) !=
+               hso::reconciler::address_family(pod.pod_ips[1]));
+  }
   const std::string hostname = hso::reconciler::effective_hostname(pod);
   FUZZ_CHECK(hostname.size() <= 63);
   const std::string key = hso::reconciler::key_for_pod(pod);

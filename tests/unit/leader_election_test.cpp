@@ -223,6 +223,17 @@ TEST_F(LeaderElectorTest, AcquiresAReleasedLeaseAtOnce) {
   EXPECT_TRUE(elector.try_acquire_or_renew());
 }
 
+TEST_F(LeaderElectorTest, ATransitionsCounterEditedToItsMaximumStaysThere) {
+  json edited = lease("", "t", 1);
+  edited["spec"]["leaseTransitions"] = 2147483647;
+  EXPECT_CALL(client, get(kLeasePath)).WillOnce(Return(edited));
+  EXPECT_CALL(client, update(kLeasePath, _)).WillOnce(Invoke([](auto& path, const json& body) {
+    EXPECT_EQ(body["spec"]["leaseTransitions"], 2147483647);
+    return accept_update(path, body);
+  }));
+  EXPECT_TRUE(elector.try_acquire_or_renew());
+}
+
 TEST_F(LeaderElectorTest, ConflictOnUpdateMeansNotLeader) {
   EXPECT_CALL(client, get(kLeasePath)).WillOnce(Return(lease("", "t", 1)));
   EXPECT_CALL(client, update(kLeasePath, _)).WillOnce(Throw(conflict()));

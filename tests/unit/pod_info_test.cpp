@@ -44,10 +44,23 @@ TEST(PodInfoProjectionTest, KeepsTheFieldsTheOperatorNeeds) {
 }
 
 TEST(PodInfoProjectionTest, AnnotationMustBeExactlyTrue) {
-  for (const char* value : {"True", "TRUE", "yes", "1", " true", "true ", ""}) {
+  for (const char* value : {"True", "TRUE", "yes", "1", " true", "true "}) {
     json pod = pod_json();
     pod["metadata"]["annotations"][kKey] = value;
-    EXPECT_FALSE(project_pod(pod, kKey)->wants_service) << value;
+    const auto info = project_pod(pod, kKey);
+    EXPECT_FALSE(info->wants_service) << value;
+    // Such a value is kept so that the pod can be told (a Warning Event needs its uid).
+    EXPECT_EQ(info->unread_annotation, value);
+    EXPECT_EQ(info->uid, "uid-1") << value;
+    EXPECT_TRUE(needs_attention(*info)) << value;
+    EXPECT_TRUE(info->pod_ips.empty()) << value;
+  }
+  // "false", and an empty value, are a plain no: nothing to tell.
+  for (const char* value : {"false", ""}) {
+    json declined = pod_json();
+    declined["metadata"]["annotations"][kKey] = value;
+    EXPECT_FALSE(project_pod(declined, kKey)->wants_service) << value;
+    EXPECT_FALSE(needs_attention(*project_pod(declined, kKey))) << value;
   }
   json boolean = pod_json();
   boolean["metadata"]["annotations"][kKey] = true;
@@ -117,6 +130,26 @@ TEST(PodInfoProjectionTest, FallsBackToPodIPWhenPodIPsIsAbsent) {
   json pod = pod_json();
   pod["status"].erase("podIPs");
   EXPECT_EQ(project_pod(pod, kKey)->pod_ips, std::vector<std::string>{"10.0.0.1"});
+}
+
+// The API server validates podIPs; an object from anywhere else (or a future format) must not
+// turn into a slice write that fails for every address of the pod.
+TEST(PodInfoProjectionTest, KeepsOnlyValidAddressesAtMostOnePerFamily) {
+  const auto ips_of = [](json pod_ips) {
+    json pod = pod_json();
+    pod["status"]["podIPs"] = std::move(pod_ips);
+    return project_pod(pod, kKey)->pod_ips;
+  };
+  using Ips = std::vector<std::string>;
+  EXPECT_EQ(ips_of(json::parse(R"([{"ip": "not-an-ip"}, {"ip": "fd00::1"}])")), Ips{"fd00::1"});
+  EXPECT_EQ(ips_of(json::parse(R"([{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}])")), Ips{"10.0.0.1"});
+  EXPECT_EQ(ips_of(json::parse(R"([{"ip": "fd00::1"}])")), Ips{"fd00::1"});
+  EXPECT_EQ(ips_of(json::parse(R"([{"ip": "10.0.0.256"}, {"ip": "fd00::1::2"}])")), Ips{});
+  EXPECT_EQ(ips_of(json::parse(R"([{"ip": 5}, {"ip": " 10.0.0.1"}, {}])")), Ips{});
+  json pod = pod_json();
+  pod["status"].erase("podIPs");
+  pod["status"]["podIP"] = "10.0.0.1/24";
+  EXPECT_TRUE(project_pod(pod, kKey)->pod_ips.empty());
 }
 
 TEST(PodInfoProjectionTest, ReadsPhasesDeletionAndReadiness) {

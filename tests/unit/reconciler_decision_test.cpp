@@ -118,6 +118,27 @@ TEST(ReconcilerWinnerTest, UnannotatedPodsDoNotCompete) {
   EXPECT_TRUE(candidates.skipped.empty());
 }
 
+TEST(ReconcilerWinnerTest, AnAnnotationThatCannotBeReadIsReportedAndDoesNotCompete) {
+  auto misread = modified(pod("old", 0s), [](PodInfo& p) {
+    p.wants_service = false;
+    p.unread_annotation = "True";
+  });
+  auto young = pod("young", 10s);
+  const Candidates candidates = choose_winner("db", {misread, young}, ReconcileOptions{});
+  EXPECT_EQ(candidates.winner, young);
+  ASSERT_EQ(candidates.skipped.size(), 1u);
+  EXPECT_EQ(candidates.skipped[0].pod, misread);
+  EXPECT_EQ(candidates.skipped[0].reason, metrics::SkipReason::kAnnotationValue);
+  EXPECT_EQ(candidates.skipped[0].event_reason, kReasonAnnotationNotUnderstood);
+  EXPECT_NE(candidates.skipped[0].message.find("\"True\""), std::string::npos);
+  EXPECT_NE(candidates.skipped[0].message.find("exactly \"true\""), std::string::npos);
+  // Alone it is still reported, and nothing wins; with an invalid name too, the value is the news.
+  const Candidates alone = choose_winner("a.b", {misread}, ReconcileOptions{});
+  EXPECT_EQ(alone.winner, nullptr);
+  ASSERT_EQ(alone.skipped.size(), 1u);
+  EXPECT_EQ(alone.skipped[0].reason, metrics::SkipReason::kAnnotationValue);
+}
+
 TEST(ReconcilerWinnerTest, TerminatingOrFinishedPodsYieldToActiveOnes) {
   auto old_pod = pod("old", 0s), young = pod("young", 10s);
   auto old_terminating = modified(old_pod, [](PodInfo& p) { p.terminating = true; });

@@ -25,6 +25,7 @@ inline constexpr std::string_view kReasonHostnameCollision = "HostnameCollision"
 inline constexpr std::string_view kReasonServiceConflict = "ServiceConflict";
 inline constexpr std::string_view kReasonServiceRejected = "ServiceRejected";
 inline constexpr std::string_view kReasonForbidden = "Forbidden";
+inline constexpr std::string_view kReasonAnnotationNotUnderstood = "AnnotationNotUnderstood";
 
 struct PodSkip {
   std::shared_ptr<const PodInfo> pod;
@@ -46,7 +47,8 @@ bool takes_precedence(const PodInfo& a, const PodInfo& b);
 bool is_valid_service_name(std::string_view name, const ReconcileOptions& options);
 
 // Among the pods whose effective hostname is `service_name`, those with the annotation compete;
-// the rest are ignored. An invalid name skips them all.
+// those whose annotation cannot be read are skipped, the rest ignored. An invalid name skips them
+// all.
 Candidates choose_winner(std::string_view service_name, const PodList& pods,
                          const ReconcileOptions& options);
 

@@ -21,12 +21,16 @@ struct PodInfo {
   std::string uid;
   std::chrono::sys_seconds created{};
   bool wants_service = false;  // the configured annotation is exactly "true"
-  std::string spec_hostname;   // empty when not set
+  // The annotation's value when it is neither "true", "false" nor empty ("True", "yes", " true"):
+  // such a pod gets a Warning Event saying what to write, and no Service. Empty otherwise.
+  std::string unread_annotation;
+  std::string spec_hostname;  // empty when not set
   std::string node_name;
   PodPhase phase = PodPhase::kUnknown;
-  std::vector<std::string> pod_ips;  // status.podIPs (status.podIP when podIPs is absent)
-  bool terminating = false;          // metadata.deletionTimestamp is set
-  bool ready = false;                // the Ready condition is "True"
+  // status.podIPs (status.podIP when podIPs is absent): valid addresses, at most one per family.
+  std::vector<std::string> pod_ips;
+  bool terminating = false;  // metadata.deletionTimestamp is set
+  bool ready = false;        // the Ready condition is "True"
 
   friend bool operator==(const PodInfo&, const PodInfo&) = default;
 };
@@ -40,6 +44,10 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
 // characters it is cut to 63 and trailing '-' and '.' are trimmed.
 std::string effective_hostname(std::string_view pod_name, std::string_view spec_hostname);
 std::string effective_hostname(const PodInfo& pod);
+
+// The pod asks for a Service, or asks in a way the operator cannot read (and must say so): the
+// pods the operator keeps and reconciles.
+bool needs_attention(const PodInfo& pod);
 
 // A pod publishes addresses only while it has an IP and has not finished: a finished pod's IP may
 // already belong to another pod.
