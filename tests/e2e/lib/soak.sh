@@ -67,6 +67,7 @@ soak_init() {
   : >"${SOAK_DIR}/violations.tsv"
   : >"${SOAK_DIR}/rss.tsv"
   : >"${SOAK_DIR}/restarts.tsv"
+  : >"${SOAK_DIR}/audit.tsv"
   SOAK_SQUEEZE="hso-soak-squeeze-$(pkg_unique_suffix)"
   apf_squeeze_track "${SOAK_SQUEEZE}"
   [[ -n "${LOCAL_CLUSTER_DIR:-}" && -f "${LOCAL_CLUSTER_DIR}/ports" ]] \
@@ -104,6 +105,7 @@ endpoints:
 - addresses: ["${TEST_NET4}.250"]
 EOF
   soak_foreign_state >"${SOAK_DIR}/foreign.before"
+  soak_check_can_fail
   local name
   for name in "${SOAK_REPLICAS[@]}"; do
     ha_start_replica "${name}" "${SOAK_FLAGS[@]}"
@@ -113,6 +115,21 @@ EOF
   done
   say "leader: $(ha_wait_leader 60)"
   soak_churn_start
+}
+
+# soak_check_can_fail: before any replica runs, the checker must see an annotated pod without
+# its Service, and a Service of the operator's that no pod wants.
+soak_check_can_fail() {
+  local out
+  make_pod checker-probe
+  wait_pod_ip checker-probe >/dev/null
+  k -n "${ns}" create service clusterip orphan-probe --clusterip=None >/dev/null
+  k -n "${ns}" label service orphan-probe "${HSO_MANAGED_BY_LABEL}=${HSO_MANAGED_BY_VALUE}" >/dev/null
+  out=$(soak_check) && fail "the checker passed with no operator running"
+  assert_contains "${out}" "missing-service	checker-probe" "what the checker says with no operator running"
+  assert_contains "${out}" "orphan-service	Service orphan-probe" "what the checker says with no operator running"
+  say "the checker sees what is wrong: $(cut -f1 <<<"${out}" | sort -u | paste -sd ' ' -)"
+  k -n "${ns}" delete service orphan-probe >/dev/null
 }
 
 # soak_foreign_state: uid and resourceVersion of the foreign Service and EndpointSlice.
@@ -188,6 +205,14 @@ soak_churn_pause() {
 }
 
 soak_churn_resume() { rm -f "${SOAK_DIR}/churn.pause" "${SOAK_DIR}/churn.paused"; }
+
+soak_churn_ops() { cat "${SOAK_DIR}/churn.ops" 2>/dev/null || echo 0; }
+# soak_churn_wait_ops N: waits until the churn made N more operations.
+soak_churn_wait_ops() {
+  local want=$(($(soak_churn_ops) + $1))
+  wait_for "the churn to make $1 operations" 60 soak_churn_ops_at_least "${want}"
+}
+soak_churn_ops_at_least() { (($(soak_churn_ops) >= $1)); }
 
 soak_churn_stop() {
   [[ -f "${SOAK_DIR}/churn.pid" ]] || return 0
@@ -282,7 +307,7 @@ soak_converge() {
     fi
     if ((SECONDS >= deadline)); then
       while IFS=$'\t' read -r kind detail; do
-        [[ -n "${kind}" ]] && soak_violation "${round}" "${fault}" "not-converged/${kind}" "${detail}"
+        if [[ -n "${kind}" ]]; then soak_violation "${round}" "${fault}" "not-converged/${kind}" "${detail}"; fi
       done <<<"${out}"
       return 0
     fi
@@ -333,9 +358,16 @@ soak_check_audit() {
     $6 == ns && $5 ~ /^(services|endpointslices|endpoints)$/ && $1 >= since {
       if ($3 != holder) print "writer-not-holder\t" $3 " " $4 " " $5 "/" $7 " at " $1 " while the last Lease write was by " holder
       else if ($1 - renewed[$3] > duration) print "write-after-lease-expiry\t" $3 " " $4 " " $5 "/" $7 " at " $1 ", " ($1 - renewed[$3]) " ms after its last Lease write"
-    }')
+      checked++
+    }
+    END { print "checked\t" checked + 0 }')
   while IFS=$'\t' read -r kind line; do
-    [[ -n "${kind}" ]] && soak_violation "${round}" audit "${kind}" "${line}"
+    if [[ "${kind}" == checked ]]; then
+      soak_record audit.tsv "${round}" "${line}"
+      ((line > 0)) || soak_violation "${round}" audit audit-no-writes "no landed write of a replica in the audit log this round"
+    elif [[ -n "${kind}" ]]; then
+      soak_violation "${round}" audit "${kind}" "${line}"
+    fi
   done <<<"${lines}"
 }
 
@@ -359,7 +391,7 @@ soak_check_rss() {
       print "rss-growth\t" $2 " (pid " $3 ") " before[$2 " " $3] " kB -> " $4 " kB"
     }' "${SOAK_DIR}/rss.tsv")
   while IFS=$'\t' read -r kind detail; do
-    [[ -n "${kind}" ]] && soak_violation "$1" rss "${kind}" "${detail}"
+    if [[ -n "${kind}" ]]; then soak_violation "$1" rss "${kind}" "${detail}"; fi
   done <<<"${lines}"
 }
 
@@ -369,6 +401,8 @@ soak_check_rss() {
 # kind fault-not-effective: the soak must not pass on faults that did nothing.
 
 soak_healed() { ha_now_ms >"${SOAK_DIR}/heal"; }
+# soak_evidence TEXT: what shows the fault took effect (in the results table).
+soak_evidence() { printf '%s\n' "$*" >"${SOAK_DIR}/evidence"; }
 
 # soak_sum_metric NAME [LABELS]: the metric summed over the running replicas.
 soak_sum_metric() {
@@ -405,7 +439,7 @@ soak_fault_leader-sigkill() {
   assert_eq 137 "${rc}" "exit status of the SIGKILLed leader ${leader}"
   soak_restart_replica "${leader}"
   soak_healed
-  ha_wait_leader $((SOAK_LEASE + SOAK_RETRY * 2 + HA_MARGIN)) >/dev/null
+  soak_evidence "${leader} killed, $(ha_wait_leader $((SOAK_LEASE + SOAK_RETRY * 2 + HA_MARGIN))) leads"
 }
 
 soak_fault_leader-sigterm() {
@@ -416,14 +450,17 @@ soak_fault_leader-sigterm() {
   assert_eq 0 "${rc}" "exit status of the SIGTERMed leader ${leader}"
   soak_restart_replica "${leader}"
   soak_healed
-  ha_wait_leader $((SOAK_RETRY * 2 + HA_MARGIN)) >/dev/null
+  soak_evidence "${leader} exited 0, $(ha_wait_leader $((SOAK_RETRY * 2 + HA_MARGIN))) leads"
 }
 
 # Every replica's connections to the API server closed with a RST (its watches among them).
 soak_fault_watch-reset() {
-  local name
+  local name before
+  before=$(soak_sum_metric headless_service_operator_watch_restarts_total)
   for name in "${SOAK_REPLICAS[@]}"; do ha_proxy "${name}" reset; done
   soak_healed
+  wait_for "the replicas to watch again" 60 soak_metric_above headless_service_operator_watch_restarts_total "" "${before}"
+  soak_evidence "watch restarts $(soak_sum_metric headless_service_operator_watch_restarts_total) (before: ${before})"
 }
 
 # The leader's path to the API server goes into a blackhole (its watches hang, its renewals do
@@ -433,7 +470,7 @@ soak_fault_leader-blackhole() {
   leader=$(ha_wait_leader 60)
   ha_proxy "${leader}" blackhole
   wait_for "the cut-off leader ${leader} to step down" $((SOAK_RENEW + SOAK_RETRY * 2 + HA_MARGIN)) soak_not_leading "${leader}"
-  ha_wait_leader $((SOAK_LEASE + SOAK_RETRY * 2 + HA_MARGIN)) "${leader}" >/dev/null
+  soak_evidence "${leader} stepped down, $(ha_wait_leader $((SOAK_LEASE + SOAK_RETRY * 2 + HA_MARGIN)) "${leader}") leads"
   ha_proxy "${leader}" pass
   soak_healed
   pkg_wait_ready "${leader}"
@@ -457,6 +494,7 @@ soak_fault_apf-429() {
     || soak_violation "${SOAK_ROUND}" apf-429 fault-not-effective "no replica was answered 429 under the squeeze"
   apf_squeeze_off "${SOAK_SQUEEZE}"
   soak_healed
+  soak_evidence "answers 429 $(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'code="429"') (before: ${before})"
 }
 
 soak_fault_etcd-kill() {
@@ -486,6 +524,7 @@ soak_fault_etcd-compaction() {
     || true
   soak_metric_above headless_service_operator_relists_total "" "${before}" >/dev/null \
     || soak_violation "${SOAK_ROUND}" etcd-compaction fault-not-effective "no replica relisted after the compaction at revision ${revision}"
+  soak_evidence "compacted at ${revision}; relists $(soak_sum_metric headless_service_operator_relists_total) (before: ${before})"
 }
 
 # The API server frozen (SIGSTOP) for longer than the lease: the leader must step down in place
@@ -501,6 +540,7 @@ soak_fault_apiserver-freeze() {
   soak_cluster signal kube-apiserver CONT
   soak_healed
   ((stepped)) || soak_violation "${SOAK_ROUND}" apiserver-freeze no-step-down "${leader} still led at its renew deadline"
+  soak_evidence "frozen $((SOAK_LEASE + 1))s; leader ${leader} $( ((stepped)) && echo stepped down || echo 'did not step down')"
 }
 
 soak_fault_apiserver-kill() {
@@ -529,7 +569,7 @@ soak_fault() {
   soak_churn_resume
   say "--- round ${round}: ${fault}"
   t0=$(ha_now_ms)
-  rm -f "${SOAK_DIR}/heal"
+  rm -f "${SOAK_DIR}/heal" "${SOAK_DIR}/evidence"
   set +e
   out=$(
     set -e
@@ -537,19 +577,22 @@ soak_fault() {
   )
   rc=$?
   set -e
-  printf '%s\n' "${out}" >&2
+  [[ -z "${out}" ]] || printf '%s\n' "${out}" >&2
   if ((rc != 0)); then
     soak_violation "${round}" "${fault}" fault-failed "$(grep -m 1 'FAIL' <<<"${out}" || tail -n 1 <<<"${out}")"
     soak_heal_all
   fi
   [[ -s "${SOAK_DIR}/heal" ]] || ha_now_ms >"${SOAK_DIR}/heal"
   heal=$(cat "${SOAK_DIR}/heal")
+  # The churn goes on for a few operations after the heal, so that the operator has changes to
+  # catch up with whatever the fault did to its watches.
+  (soak_churn_wait_ops 3) || soak_violation "${round}" "${fault}" churn-stuck "the churn made no progress after the heal"
   soak_churn_pause
   converge=$(soak_converge "${round}" "${fault}" "${heal}")
   soak_check_replicas "${round}" "${fault}"
   soak_check_foreign "${round}" "${fault}"
-  soak_record faults.tsv "${round}" "${fault}" "$((heal - t0))" "${converge}"
-  say "round ${round}: ${fault} healed after $((heal - t0)) ms, converged ${converge:-never} ms after the heal"
+  soak_record faults.tsv "${round}" "${fault}" "$((heal - t0))" "${converge}" "$(cat "${SOAK_DIR}/evidence" 2>/dev/null || true)"
+  say "round ${round}: ${fault} healed after $((heal - t0)) ms, converged ${converge:-never} ms after the heal ($(cat "${SOAK_DIR}/evidence" 2>/dev/null || true))"
 }
 
 # soak_round N: every fault once, then the audit, memory and per-round checks.
@@ -581,11 +624,11 @@ soak_report() {
       "${SOAK_LEASE}" "${SOAK_RENEW}" "${SOAK_RETRY}" "${SOAK_CHURN_INTERVAL}" "${SOAK_POOL}" \
       "$(cat "${SOAK_DIR}/churn.ops" 2>/dev/null || echo 0)"
     printf '## Faults\n\nConvergence: from the heal to the first check that passes (seconds).\n\n'
-    printf '| fault | injected | healed after (median s) | converged | median | p99 | max |\n|---|---|---|---|---|---|---|\n'
+    printf '| fault | injected | healed after (median s) | converged | median | p99 | max | evidence (last) |\n|---|---|---|---|---|---|---|---|\n'
     awk -F '\t' '
       {
         if (!($2 in n)) name[++k] = $2
-        n[$2]++; heal[$2, n[$2]] = $3
+        n[$2]++; heal[$2, n[$2]] = $3; evidence[$2] = $5
         if ($4 != "") { c[$2]++; conv[$2, c[$2]] = $4 }
       }
       function sorted(arr, key, count, out,   i, j, t) {
@@ -599,9 +642,11 @@ soak_report() {
           line = sprintf("| %s | %d | %.1f | %d |", f, n[f], rank(h, n[f], 0.5), c[f] + 0)
           if (c[f] > 0) { sorted(conv, f, c[f], s); line = line sprintf(" %.1f | %.1f | %.1f |", rank(s, c[f], 0.5), rank(s, c[f], 0.99), s[c[f]] / 1000) }
           else line = line " - | - | - |"
-          print line
+          print line " " evidence[f] " |"
         }
       }' "${SOAK_DIR}/faults.tsv"
+    printf '\nAudit log: %s landed writes of Services, EndpointSlices and Endpoints by the replicas checked against the Lease.\n' \
+      "$(awk -F '\t' '{ s += $2 } END { print s + 0 }' "${SOAK_DIR}/audit.tsv" 2>/dev/null)"
     printf '\n## Violations: %s\n\n' "${violations}"
     if ((violations > 0)); then
       printf '| kind | count |\n|---|---|\n'
