@@ -456,11 +456,11 @@ soak_fault_leader-sigterm() {
 # Every replica's connections to the API server closed with a RST (its watches among them).
 soak_fault_watch-reset() {
   local name before
-  before=$(soak_sum_metric headless_service_operator_watch_restarts_total)
+  before=$(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'verb="watch"')
   for name in "${SOAK_REPLICAS[@]}"; do ha_proxy "${name}" reset; done
   soak_healed
-  wait_for "the replicas to watch again" 60 soak_metric_above headless_service_operator_watch_restarts_total "" "${before}"
-  soak_evidence "watch restarts $(soak_sum_metric headless_service_operator_watch_restarts_total) (before: ${before})"
+  wait_for "the replicas to watch again" 60 soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'verb="watch"' "${before}"
+  soak_evidence "watch requests $(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'verb="watch"') (before: ${before})"
 }
 
 # The leader's path to the API server goes into a blackhole (its watches hang, its renewals do
@@ -498,10 +498,15 @@ soak_fault_apf-429() {
 }
 
 soak_fault_etcd-kill() {
+  local before
+  before=$(soak_component_pid etcd)
   soak_cluster signal etcd KILL
   soak_cluster start etcd
   soak_healed
+  soak_evidence "etcd pid ${before} killed, now $(soak_component_pid etcd)"
 }
+# soak_component_pid NAME: the pid hack/local-cluster.sh recorded for a component.
+soak_component_pid() { cut -d ' ' -f1 "${LOCAL_CLUSTER_DIR}/pids/$1" 2>/dev/null || echo none; }
 
 # Compaction at etcd's current revision, then etcd restarts: the API server's watches on etcd
 # resume from compacted revisions, its watch cache starts over, and the replicas' watches that
@@ -544,9 +549,12 @@ soak_fault_apiserver-freeze() {
 }
 
 soak_fault_apiserver-kill() {
+  local before
+  before=$(soak_component_pid kube-apiserver)
   soak_cluster signal kube-apiserver KILL
   soak_cluster start kube-apiserver
   soak_healed
+  soak_evidence "kube-apiserver pid ${before} killed, now $(soak_component_pid kube-apiserver)"
 }
 
 # soak_heal_all: whatever a failed fault left behind: the API server frozen or down, etcd
