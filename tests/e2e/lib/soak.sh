@@ -511,19 +511,25 @@ soak_component_pid() { cut -d ' ' -f1 "${LOCAL_CLUSTER_DIR}/pids/$1" 2>/dev/null
 # Compaction at etcd's current revision, then etcd restarts: the API server's watches on etcd
 # resume from compacted revisions, its watch cache starts over, and the replicas' watches that
 # resume from their last resourceVersion are answered 410 Gone: they must relist.
+# The API server is frozen meanwhile (about a second), and a few keys outside its prefix are
+# written straight into etcd, so that the revision its watches resume from is older than the
+# compaction for sure (a consistent list anywhere makes the API server ask etcd for progress,
+# which brings the watch caches' revisions up to date).
 soak_fault_etcd-compaction() {
-  local before endpoint revision
+  local before endpoint revision i
   before=$(soak_sum_metric headless_service_operator_relists_total)
   # shellcheck source=/dev/null
   source "${LOCAL_CLUSTER_DIR}/ports"
   endpoint="http://127.0.0.1:${ETCD_PORT}"
-  # A write in a resource the operator does not watch moves the revision past what its
-  # resources' watch caches have seen.
-  k -n "${ns}" create configmap "soak-revision-$(ha_now_ms)" >/dev/null
+  soak_cluster signal kube-apiserver STOP
+  for i in 1 2 3; do
+    etcdctl --endpoints="${endpoint}" put /hso-soak/compaction-marker "${i}" >/dev/null
+  done
   revision=$(etcdctl --endpoints="${endpoint}" endpoint status -w json | jq '.[0].Status.header.revision')
   etcdctl --endpoints="${endpoint}" compact "${revision}" >/dev/null
   soak_cluster signal etcd KILL
   soak_cluster start etcd
+  soak_cluster signal kube-apiserver CONT
   soak_healed
   (wait_for "a replica to relist after the compaction" 60 soak_metric_above headless_service_operator_relists_total "" "${before}") \
     || true
