@@ -7,23 +7,18 @@ root=$(pwd)
 build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# shellcheck source=hack/lib/test-build.sh
+source hack/lib/test-build.sh
 
-step "dependencies"
-hack/install-deps.sh
-hack/build-tools.sh >/dev/null
+test_build_deps
 # The chart and manifest checkers of tests/e2e/packaging_lint_test.sh (a cache of their own).
 hack/build-lint-tools.sh >/dev/null
 
 step "format"
 hack/check-format.sh
 
-step "build (ASan+UBSan) in $build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DHSO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build_dir" -j "$jobs"
-
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+test_build_asan "$build_dir" "$jobs"
+test_build_sanitizer_env
 
 step "unit tests"
 ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure

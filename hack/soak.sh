@@ -9,26 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
-jobs=${HSO_JOBS:-$(nproc)}
+# shellcheck source=hack/lib/test-build.sh
+source hack/lib/test-build.sh
 
-step() { printf '\n==> %s\n' "$*" >&2; }
-
-step "dependencies"
-hack/install-deps.sh
-hack/build-tools.sh >/dev/null
-
+test_build_deps
 if [[ -z "${HSO_OPERATOR_BINARY:-}" ]]; then
-  # The configuration `make test` builds and tests (hack/run-tests.sh): sanitizer reports in the
-  # replicas' logs are violations.
-  step "build (ASan+UBSan) in ${build_dir}"
-  cmake -S . -B "${build_dir}" -G Ninja -DHSO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "${build_dir}" -j "${jobs}" k8s-pod-headless-service-operator
-  HSO_OPERATOR_BINARY="${root}/${build_dir}/k8s-pod-headless-service-operator"
+  # The build `make test` tests: a sanitizer report in a replica's log is a violation.
+  test_build_asan "${HSO_TEST_BUILD_DIR:-build-asan}" "${HSO_JOBS:-$(nproc)}" k8s-pod-headless-service-operator
+  HSO_OPERATOR_BINARY="${root}/${HSO_TEST_BUILD_DIR:-build-asan}/k8s-pod-headless-service-operator"
 fi
 export HSO_OPERATOR_BINARY HSO_SOURCE_DIR="${root}"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+test_build_sanitizer_env
 export SOAK_MINUTES=${SOAK_MINUTES:-10}
 mkdir -p "${root}/soak-results"
 export SOAK_RESULTS=${SOAK_RESULTS:-${root}/soak-results/soak-$(date -u +%Y%m%dT%H%M%SZ).md}
