@@ -73,6 +73,10 @@ soak_init() {
   [[ -n "${LOCAL_CLUSTER_DIR:-}" && -f "${LOCAL_CLUSTER_DIR}/ports" ]] \
     || fail "LOCAL_CLUSTER_DIR='${LOCAL_CLUSTER_DIR:-}' is not the state folder of the soak's own control plane"
   command -v etcdctl >/dev/null || fail "etcdctl is not on PATH (hack/build-tools.sh builds it)"
+  local fault
+  for fault in ${SOAK_FAULTS}; do
+    declare -F "soak_fault_${fault}" >/dev/null || fail "SOAK_FAULTS: no fault '${fault}'"
+  done
 }
 
 # soak_setup: foreign objects, three replicas (one leads), the churn.
