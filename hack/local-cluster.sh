@@ -32,8 +32,10 @@
 #   LOCAL_CLUSTER_TIMEOUT seconds to wait for each component (default 120)
 #   LOCAL_CLUSTER_KEEP_LOGS=1  `down` keeps <state>/logs (for diagnosing failures)
 #
-# Every component listens on 127.0.0.1 only, on ports chosen free at start, so
-# two clusters (two state folders) can run side by side. Progress goes to stderr.
+# Every component listens on 127.0.0.1 only, on ports chosen free at start
+# (below the kernel's ephemeral port range, so that a component started again
+# finds its port free), so two clusters (two state folders) can run side by
+# side. Progress goes to stderr.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -148,6 +150,38 @@ stop_all() {
   stop_components coredns kwok kube-scheduler kube-controller-manager
   stop_components kube-apiserver
   stop_components etcd
+}
+
+# Ports: free on loopback and below the kernel's ephemeral range, so that no client connection
+# can hold one as its source port while its component is down: `start NAME` brings a component
+# back on the same port (with ports from the ephemeral range, a replica's connection to its proxy
+# once took the API server's port as its source port and kept the restarted API server from
+# binding for two minutes). Falls back to freeport when that range is too narrow.
+pick_ports() { # count
+  local n=$1 ephemeral low=10000 high file hex p picked=0 tries=0
+  local -A used=()
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
+  high=$((ephemeral - 1))
+  if ((high - low < 1000)); then
+    "${TOOLS_BIN}/freeport" -n "${n}"
+    return
+  fi
+  # Every local port of a TCP or UDP socket, in any state (the header line does not parse).
+  for file in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+    [[ -r "${file}" ]] || continue
+    while read -r _ p _; do
+      hex=${p##*:}
+      if [[ "${hex}" =~ ^[0-9A-Fa-f]+$ ]]; then used[$((16#${hex}))]=1; fi
+    done <"${file}"
+  done
+  while ((picked < n)); do
+    ((tries++ < 10000)) || die "no free port between ${low} and ${high}"
+    p=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
+    [[ -z "${used[${p}]:-}" ]] || continue
+    used[${p}]=1
+    printf '%s\n' "${p}"
+    picked=$((picked + 1))
+  done
 }
 
 # ---------------------------------------------------------------------------
@@ -689,7 +723,7 @@ cmd_up() {
   trap 'exit 143' TERM
 
   local ports
-  mapfile -t ports < <("${TOOLS_BIN}/freeport" -n 9)
+  mapfile -t ports < <(pick_ports 9)
   ((${#ports[@]} == 9)) || die "freeport gave ${#ports[@]} ports"
   cat >"${state_dir}/ports" <<EOF
 ETCD_PORT=${ports[0]}
@@ -792,7 +826,17 @@ cmd_start() { # name
     die "${name} is running already (pid ${pid})"
   fi
   "start_${name}"
-  wait_for "${name} healthy" "${wait_timeout}" check_component "${name}"
+  # Like wait_for, but a component that exits (a port it cannot bind) fails at once.
+  local deadline=$((SECONDS + wait_timeout))
+  until check_component "${name}" >/dev/null 2>&1; do
+    if ! pid=$(live_pid "${name}"); then
+      tail -n 5 "${state_dir}/logs/${name}.log" >&2 || true
+      die "${name} exited before it was healthy; log: ${state_dir}/logs/${name}.log"
+    fi
+    ((SECONDS < deadline)) || die "timed out after ${wait_timeout}s waiting for ${name} to be healthy"
+    sleep 0.2
+  done
+  log "${name} healthy: ok"
 }
 
 cmd_stop() { # name
