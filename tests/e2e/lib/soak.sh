@@ -306,7 +306,7 @@ soak_check() {
 # passes; prints the milliseconds from HEAL_MS to the first passing check ('' if none). On the
 # deadline, every remaining line is a violation of its kind.
 soak_converge() {
-  local round=$1 fault=$2 heal=$3 deadline out kind detail
+  local round=$1 fault=$2 heal=$3 deadline out kind detail slow=$((SECONDS + 10))
   deadline=$((SECONDS + SOAK_CONVERGE_TIMEOUT))
   while :; do
     out=$(soak_check) || true
@@ -314,6 +314,10 @@ soak_converge() {
     if [[ -z "${out}" ]]; then
       echo $(($(ha_now_ms) - heal))
       return 0
+    fi
+    if ((slow > 0 && SECONDS >= slow)); then
+      slow=0
+      say "${fault}: not converged 10 s after the heal: $(head -n 3 <<<"${out}" | paste -sd ';' -)"
     fi
     if ((SECONDS >= deadline)); then
       while IFS=$'\t' read -r kind detail; do
@@ -391,13 +395,16 @@ soak_sample_rss() {
   done
 }
 
-# soak_check_rss ROUND: a process that lived through the previous round too may not have grown
-# by more than SOAK_RSS_TOLERANCE_MIB since then.
+# soak_check_rss ROUND: a process sampled at the end of at least two earlier rounds may not have
+# grown by more than SOAK_RSS_TOLERANCE_MIB since the previous one. Its first round is warm-up:
+# caches fill, a replica that becomes leader takes on the work queue and the writes, and ASan's
+# allocator keeps the high-water mark.
 soak_check_rss() {
   local lines kind detail
   lines=$(awk -F '\t' -v round="$1" -v tol="$((SOAK_RSS_TOLERANCE_MIB * 1024))" '
+    $1 < round { seen[$2 " " $3]++ }
     $1 == round - 1 { before[$2 " " $3] = $4 }
-    $1 == round && (($2 " " $3) in before) && $4 - before[$2 " " $3] > tol {
+    $1 == round && seen[$2 " " $3] >= 2 && (($2 " " $3) in before) && $4 - before[$2 " " $3] > tol {
       print "rss-growth\t" $2 " (pid " $3 ") " before[$2 " " $3] " kB -> " $4 " kB"
     }' "${SOAK_DIR}/rss.tsv")
   while IFS=$'\t' read -r kind detail; do
