@@ -693,7 +693,7 @@ soak_report() {
         "$(awk -F '\t' -v r="${round}" '$1 == r && $3 == "scheduled"' "${SOAK_DIR}/restarts.tsv" | grep -c . || true)" \
         "$(awk -F '\t' -v r="${round}" '$1 == r && $3 == "unscheduled"' "${SOAK_DIR}/restarts.tsv" | grep -c . || true)"
     done
-    printf '\n## Resident memory at the end of each round (MiB; pid)\n\nA process that lived through two rounds may grow by %s MiB at most from one to the next.\n\n' \
+    printf '\n## Resident memory at the end of each round (MiB; pid)\n\nFrom its third sample on, a process may grow by %s MiB at most from one round to the next (its first round is warm-up).\n\n' \
       "${SOAK_RSS_TOLERANCE_MIB}"
     printf '| round | %s |\n|---|%s\n' "$(IFS='|'; printf '%s' "${SOAK_REPLICAS[*]}" | sed 's/|/ | /g')" \
       "$(printf '%0.s---|' "${SOAK_REPLICAS[@]}")"
