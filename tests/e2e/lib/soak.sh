@@ -37,6 +37,8 @@ SOAK_RSS_TOLERANCE_MIB=${SOAK_RSS_TOLERANCE_MIB:-16}
 readonly SOAK_FOREIGN=foreign-svc
 SOAK_DIR=""
 SOAK_SQUEEZE=""
+# The round under way (faults record restarts and violations under it).
+SOAK_ROUND=0
 
 soak_cluster() { "${HSO_SOURCE_DIR}/hack/local-cluster.sh" "$@" 2>>"${SOAK_DIR}/cluster.log"; }
 
