@@ -5,6 +5,8 @@
 # CoreDNS serving cluster.local from the cluster.
 #
 # Usage: hack/local-cluster.sh up|down|status|env
+#        hack/local-cluster.sh start|stop|restart NAME
+#        hack/local-cluster.sh signal NAME SIGNAL
 #
 #   up      start everything (building the tools first if needed), wait until
 #           every component is healthy, then print the lines to eval:
@@ -14,6 +16,15 @@
 #   down    stop what `up` started (by recorded pid) and remove the state folder.
 #   status  report each component; exit 1 if any is unhealthy or stopped.
 #   env     print the export lines of the running cluster again.
+#   start NAME    start one component of a cluster that is up (etcd, kube-apiserver,
+#           kube-controller-manager, kube-scheduler, kwok, coredns) again, with
+#           the same flags, ports, certificates and data; waits until it is healthy.
+#   stop NAME     stop one component (SIGTERM, 15 s grace, SIGKILL).
+#   restart NAME  stop, then start.
+#   signal NAME SIGNAL  send SIGNAL (KILL, TERM, STOP, CONT, ...) to the component's
+#           recorded process only; after KILL or TERM, waits until it is gone (up to
+#           15 s) and forgets it, so that `start NAME` can follow. For fault
+#           injection (tests/e2e/lib/soak.sh): kill etcd or freeze the API server.
 #
 # Environment:
 #   LOCAL_CLUSTER_DIR     state folder (default <repo>/.local-cluster)
@@ -21,8 +32,10 @@
 #   LOCAL_CLUSTER_TIMEOUT seconds to wait for each component (default 120)
 #   LOCAL_CLUSTER_KEEP_LOGS=1  `down` keeps <state>/logs (for diagnosing failures)
 #
-# Every component listens on 127.0.0.1 only, on ports chosen free at start, so
-# two clusters (two state folders) can run side by side. Progress goes to stderr.
+# Every component listens on 127.0.0.1 only, on ports chosen free at start
+# (below the kernel's ephemeral port range, so that a component started again
+# finds its port free), so two clusters (two state folders) can run side by
+# side. Progress goes to stderr.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,7 +93,8 @@ spawn() { # name binary args...
   local name=$1 bin=$2 pid start deadline
   shift 2
   log "starting ${name}"
-  setsid "${bin}" "$@" </dev/null >"${state_dir}/logs/${name}.log" 2>&1 9>&- &
+  # Appended: a component started again (`start NAME`) keeps the log of its earlier life.
+  setsid "${bin}" "$@" </dev/null >>"${state_dir}/logs/${name}.log" 2>&1 9>&- &
   pid=$!
   # setsid execs the program in place (we are not a process group leader);
   # wait until the exec happened so we record the right executable.
@@ -136,6 +150,38 @@ stop_all() {
   stop_components coredns kwok kube-scheduler kube-controller-manager
   stop_components kube-apiserver
   stop_components etcd
+}
+
+# Ports: free on loopback and below the kernel's ephemeral range, so that no client connection
+# can hold one as its source port while its component is down: `start NAME` brings a component
+# back on the same port (with ports from the ephemeral range, a replica's connection to its proxy
+# once took the API server's port as its source port and kept the restarted API server from
+# binding for two minutes). Falls back to freeport when that range is too narrow.
+pick_ports() { # count
+  local n=$1 ephemeral low=10000 high file hex p picked=0 tries=0
+  local -A used=()
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
+  high=$((ephemeral - 1))
+  if ((high - low < 1000)); then
+    "${TOOLS_BIN}/freeport" -n "${n}"
+    return
+  fi
+  # Every local port of a TCP or UDP socket, in any state (the header line does not parse).
+  for file in /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6; do
+    [[ -r "${file}" ]] || continue
+    while read -r _ p _; do
+      hex=${p##*:}
+      if [[ "${hex}" =~ ^[0-9A-Fa-f]+$ ]]; then used[$((16#${hex}))]=1; fi
+    done <"${file}"
+  done
+  while ((picked < n)); do
+    ((tries++ < 10000)) || die "no free port between ${low} and ${high}"
+    p=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
+    [[ -z "${used[${p}]:-}" ]] || continue
+    used[${p}]=1
+    printf '%s\n' "${p}"
+    picked=$((picked + 1))
+  done
 }
 
 # ---------------------------------------------------------------------------
@@ -529,6 +575,95 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
+# Starting each component. `up` starts them in order; `start NAME` starts one again with the same
+# flags, ports, certificates and data (the chaos soak kills the API server and etcd and brings
+# them back, as an upgrade or a crash would).
+
+start_etcd() {
+  # On a restart the data folder holds the member: etcd ignores --initial-cluster* then.
+  spawn etcd "${TOOLS_BIN}/etcd" \
+    --name=local --data-dir="${state_dir}/etcd" \
+    --listen-client-urls="http://127.0.0.1:${ETCD_PORT}" \
+    --advertise-client-urls="http://127.0.0.1:${ETCD_PORT}" \
+    --listen-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-cluster="local=http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-cluster-state=new \
+    --unsafe-no-fsync --log-level=warn
+}
+
+start_kube-apiserver() {
+  # The API server advertises 127.0.0.1, which Endpoints and EndpointSlices
+  # reject (loopback), so it does not publish endpoints for Service
+  # "kubernetes" (--endpoint-reconciler-type=none); its ClusterIP still resolves.
+  spawn kube-apiserver "${TOOLS_BIN}/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${APISERVER_PORT}" \
+    --tls-cert-file="${state_dir}/pki/apiserver.crt" --tls-private-key-file="${state_dir}/pki/apiserver.key" \
+    --client-ca-file="${state_dir}/pki/ca.crt" \
+    --authorization-mode=Node,RBAC \
+    --service-account-key-file="${state_dir}/pki/sa.pub" \
+    --service-account-signing-key-file="${state_dir}/pki/sa.key" \
+    --service-account-issuer="https://kubernetes.default.svc.${cluster_domain}" \
+    --service-cluster-ip-range="${service_cidr}" \
+    --requestheader-client-ca-file="${state_dir}/pki/ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${state_dir}/pki/front-proxy-client.crt" \
+    --proxy-client-key-file="${state_dir}/pki/front-proxy-client.key" \
+    --endpoint-reconciler-type=none \
+    --allow-privileged=true \
+    --cert-dir="${state_dir}/certs" \
+    --audit-policy-file="${state_dir}/audit-policy.yaml" \
+    --audit-log-path="${state_dir}/logs/audit.log" \
+    --audit-log-format=json --audit-log-mode=blocking \
+    --audit-log-maxsize=100 --audit-log-maxbackup=1
+}
+
+start_kube-controller-manager() {
+  spawn kube-controller-manager "${TOOLS_BIN}/kube-controller-manager" \
+    --kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="${KCM_PORT}" --cert-dir="${state_dir}/certs/kcm" \
+    --controllers='*' \
+    --use-service-account-credentials=true \
+    --root-ca-file="${state_dir}/pki/ca.crt" \
+    --service-account-private-key-file="${state_dir}/pki/sa.key" \
+    --cluster-signing-cert-file="${state_dir}/pki/ca.crt" \
+    --cluster-signing-key-file="${state_dir}/pki/ca.key" \
+    --service-cluster-ip-range="${service_cidr}" \
+    --leader-elect=false
+}
+
+start_kube-scheduler() {
+  spawn kube-scheduler "${TOOLS_BIN}/kube-scheduler" \
+    --kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="${SCHEDULER_PORT}" --cert-dir="${state_dir}/certs/scheduler" \
+    --leader-elect=false
+}
+
+start_kwok() {
+  # HOME points into the state folder so a user's ~/.kwok/kwok.yaml is not read.
+  HOME="${state_dir}/kwok/home" spawn kwok "${TOOLS_BIN}/kwok" \
+    --config="${state_dir}/kwok/stages.yaml" \
+    --kubeconfig="${state_dir}/kubeconfig/kwok.kubeconfig" \
+    --manage-all-nodes=true \
+    --server-address="127.0.0.1:${KWOK_PORT}" \
+    --node-ip="${fake_node_ip}" --node-port="${KWOK_PORT}" \
+    --cidr="${pod_cidr}" \
+    --node-lease-duration-seconds=40
+}
+
+start_coredns() {
+  spawn coredns "${TOOLS_BIN}/coredns" -conf "${state_dir}/coredns/Corefile"
+}
+
+# ---------------------------------------------------------------------------
 
 print_env() {
   cat "${state_dir}/env"
@@ -588,7 +723,7 @@ cmd_up() {
   trap 'exit 143' TERM
 
   local ports
-  mapfile -t ports < <("${TOOLS_BIN}/freeport" -n 9)
+  mapfile -t ports < <(pick_ports 9)
   ((${#ports[@]} == 9)) || die "freeport gave ${#ports[@]} ports"
   cat >"${state_dir}/ports" <<EOF
 ETCD_PORT=${ports[0]}
@@ -610,83 +745,21 @@ EOF
     kubeconfig "${k}"
   done
 
-  spawn etcd "${TOOLS_BIN}/etcd" \
-    --name=local --data-dir="${state_dir}/etcd" \
-    --listen-client-urls="http://127.0.0.1:${ETCD_PORT}" \
-    --advertise-client-urls="http://127.0.0.1:${ETCD_PORT}" \
-    --listen-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
-    --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
-    --initial-cluster="local=http://127.0.0.1:${ETCD_PEER_PORT}" \
-    --initial-cluster-state=new \
-    --unsafe-no-fsync --log-level=warn
+  start_etcd
   wait_for "etcd health" "${wait_timeout}" check_etcd
 
   write_audit_policy
-  # The API server advertises 127.0.0.1, which Endpoints and EndpointSlices
-  # reject (loopback), so it does not publish endpoints for Service
-  # "kubernetes" (--endpoint-reconciler-type=none); its ClusterIP still resolves.
-  spawn kube-apiserver "${TOOLS_BIN}/kube-apiserver" \
-    --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${APISERVER_PORT}" \
-    --tls-cert-file="${state_dir}/pki/apiserver.crt" --tls-private-key-file="${state_dir}/pki/apiserver.key" \
-    --client-ca-file="${state_dir}/pki/ca.crt" \
-    --authorization-mode=Node,RBAC \
-    --service-account-key-file="${state_dir}/pki/sa.pub" \
-    --service-account-signing-key-file="${state_dir}/pki/sa.key" \
-    --service-account-issuer="https://kubernetes.default.svc.${cluster_domain}" \
-    --service-cluster-ip-range="${service_cidr}" \
-    --requestheader-client-ca-file="${state_dir}/pki/ca.crt" \
-    --requestheader-allowed-names=front-proxy-client \
-    --requestheader-username-headers=X-Remote-User \
-    --requestheader-group-headers=X-Remote-Group \
-    --requestheader-extra-headers-prefix=X-Remote-Extra- \
-    --proxy-client-cert-file="${state_dir}/pki/front-proxy-client.crt" \
-    --proxy-client-key-file="${state_dir}/pki/front-proxy-client.key" \
-    --endpoint-reconciler-type=none \
-    --allow-privileged=true \
-    --cert-dir="${state_dir}/certs" \
-    --audit-policy-file="${state_dir}/audit-policy.yaml" \
-    --audit-log-path="${state_dir}/logs/audit.log" \
-    --audit-log-format=json --audit-log-mode=blocking \
-    --audit-log-maxsize=100 --audit-log-maxbackup=1
+  start_kube-apiserver
   wait_for "kube-apiserver /readyz" "${wait_timeout}" check_kube-apiserver
 
   apply_bootstrap_objects
 
-  spawn kube-controller-manager "${TOOLS_BIN}/kube-controller-manager" \
-    --kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
-    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
-    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-controller-manager.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port="${KCM_PORT}" --cert-dir="${state_dir}/certs/kcm" \
-    --controllers='*' \
-    --use-service-account-credentials=true \
-    --root-ca-file="${state_dir}/pki/ca.crt" \
-    --service-account-private-key-file="${state_dir}/pki/sa.key" \
-    --cluster-signing-cert-file="${state_dir}/pki/ca.crt" \
-    --cluster-signing-key-file="${state_dir}/pki/ca.key" \
-    --service-cluster-ip-range="${service_cidr}" \
-    --leader-elect=false
-
-  spawn kube-scheduler "${TOOLS_BIN}/kube-scheduler" \
-    --kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
-    --authentication-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
-    --authorization-kubeconfig="${state_dir}/kubeconfig/kube-scheduler.kubeconfig" \
-    --bind-address=127.0.0.1 --secure-port="${SCHEDULER_PORT}" --cert-dir="${state_dir}/certs/scheduler" \
-    --leader-elect=false
-
+  start_kube-controller-manager
+  start_kube-scheduler
   write_kwok_config
-  # HOME points into the state folder so a user's ~/.kwok/kwok.yaml is not read.
-  HOME="${state_dir}/kwok/home" spawn kwok "${TOOLS_BIN}/kwok" \
-    --config="${state_dir}/kwok/stages.yaml" \
-    --kubeconfig="${state_dir}/kubeconfig/kwok.kubeconfig" \
-    --manage-all-nodes=true \
-    --server-address="127.0.0.1:${KWOK_PORT}" \
-    --node-ip="${fake_node_ip}" --node-port="${KWOK_PORT}" \
-    --cidr="${pod_cidr}" \
-    --node-lease-duration-seconds=40
-
+  start_kwok
   write_corefile
-  spawn coredns "${TOOLS_BIN}/coredns" -conf "${state_dir}/coredns/Corefile"
+  start_coredns
 
   wait_for "kube-controller-manager /healthz" "${wait_timeout}" check_kube-controller-manager
   wait_for "kube-scheduler /healthz" "${wait_timeout}" check_kube-scheduler
@@ -740,17 +813,78 @@ cmd_status() {
   return "${bad}"
 }
 
+# The one-component commands need a cluster that `up` made (ports, certificates, tools).
+load_cluster() {
+  load_ports || die "no cluster in ${state_dir} (run: hack/local-cluster.sh up)"
+  TOOLS_BIN=$(cat "${state_dir}/tools-bin" 2>/dev/null) || die "no tools-bin in ${state_dir}"
+}
+
+cmd_start() { # name
+  local name=$1 pid
+  load_cluster
+  if pid=$(live_pid "${name}"); then
+    die "${name} is running already (pid ${pid})"
+  fi
+  "start_${name}"
+  # Like wait_for, but a component that exits (a port it cannot bind) fails at once.
+  local deadline=$((SECONDS + wait_timeout))
+  until check_component "${name}" >/dev/null 2>&1; do
+    if ! pid=$(live_pid "${name}"); then
+      tail -n 5 "${state_dir}/logs/${name}.log" >&2 || true
+      die "${name} exited before it was healthy; log: ${state_dir}/logs/${name}.log"
+    fi
+    ((SECONDS < deadline)) || die "timed out after ${wait_timeout}s waiting for ${name} to be healthy"
+    sleep 0.2
+  done
+  log "${name} healthy: ok"
+}
+
+cmd_stop() { # name
+  load_cluster
+  stop_components "$1"
+}
+
+cmd_restart() { # name
+  cmd_stop "$1"
+  cmd_start "$1"
+}
+
+cmd_signal() { # name signal
+  local name=$1 signal=${2#SIG} pid deadline
+  load_cluster
+  pid=$(live_pid "${name}") || die "${name} is not running"
+  log "sending SIG${signal} to ${name} (pid ${pid})"
+  kill -s "${signal}" "${pid}" || die "cannot send SIG${signal} to ${name} (pid ${pid})"
+  case "${signal}" in
+    KILL | TERM)
+      deadline=$((SECONDS + 15))
+      while running "${pid}"; do
+        ((SECONDS < deadline)) || die "${name} (pid ${pid}) still runs 15s after SIG${signal}"
+        sleep 0.05
+      done
+      rm -f "${state_dir}/pids/${name}"
+      ;;
+  esac
+}
+
 cmd_env() {
   [[ -f "${state_dir}/env" ]] || die "no running cluster in ${state_dir} (run: hack/local-cluster.sh up)"
   print_env
 }
 
 main() {
-  local cmd=${1:-}
+  local cmd=${1:-} usage
+  usage="usage: $0 up|down|status|env, or start|stop|restart NAME, or signal NAME SIGNAL"
   case "${cmd}" in
-    up | down | status | env) ;;
+    up | down | status | env) (($# == 1)) || die "${usage}" ;;
+    start | stop | restart | signal)
+      local want=2
+      [[ "${cmd}" != signal ]] || want=3
+      (($# == want)) || die "${usage}"
+      [[ " ${components[*]} " == *" $2 "* ]] || die "no component '$2' (one of: ${components[*]})"
+      ;;
     *)
-      printf 'usage: %s up|down|status|env\n' "$0" >&2
+      printf '%s\n' "${usage}" >&2
       exit 2
       ;;
   esac
@@ -760,7 +894,7 @@ main() {
   lock="${XDG_RUNTIME_DIR:-/tmp}/local-cluster-$(printf '%s' "${state_dir}" | sha256sum | cut -c1-12).lock"
   exec 9>"${lock}"
   flock 9
-  "cmd_${cmd}"
+  "cmd_${cmd}" "${@:2}"
 }
 
 main "$@"

@@ -7,24 +7,18 @@ root=$(pwd)
 build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
 
-# Each step says how far in it starts, so a log shows where the time goes (TESTING.md's figures).
-step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
+# shellcheck source=hack/lib/test-build.sh
+source hack/lib/test-build.sh
 
-step "dependencies"
-hack/install-deps.sh
-hack/build-tools.sh >/dev/null
+test_build_deps
 # The chart and manifest checkers of tests/e2e/packaging_lint_test.sh (a cache of their own).
 hack/build-lint-tools.sh >/dev/null
 
 step "format"
 hack/check-format.sh
 
-step "build (ASan+UBSan) in $build_dir"
-cmake -S . -B "$build_dir" -G Ninja -DHSO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build_dir" -j "$jobs"
-
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+test_build_asan "$build_dir" "$jobs"
+test_build_sanitizer_env
 
 step "unit tests"
 ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure
@@ -35,12 +29,6 @@ step "release build (-O3, -Werror) in build-release"
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
   -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
 ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
-
-# Every libFuzzer harness of tests/fuzz replays its corpus (each past finding included), then
-# fuzzes for a few seconds: a decoder change that breaks on a known input fails here, not in
-# `make fuzz`. A clang build of its own (build-fuzz).
-step "fuzz: replay the corpora, then ${HSO_FUZZ_SECONDS:-5}s per harness"
-FUZZ_SECONDS=${HSO_FUZZ_SECONDS:-5} HSO_JOBS="$jobs" hack/run-fuzz.sh
 
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
@@ -61,5 +49,3 @@ eval "$(hack/local-cluster.sh up)"
 
 step "integration and end-to-end tests"
 ctest --test-dir "$build_dir" -L '^(integration|e2e)$' --output-on-failure
-
-step "done"

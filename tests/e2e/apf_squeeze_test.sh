@@ -13,6 +13,8 @@ apf_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo 
 source "${apf_lib_dir}/common.sh"
 # shellcheck source=lib/packaging.sh
 source "${apf_lib_dir}/packaging.sh"
+# shellcheck source=lib/apf.sh
+source "${apf_lib_dir}/apf.sh"
 
 pkg_init apfsq
 suffix=$(pkg_unique_suffix)
@@ -26,58 +28,7 @@ readonly WORKERS=16
 pkg_install_rbac "${opns}" "${suffix}" "${E2E_STATE}/rbac.yaml"
 wait_for "ServiceAccount ${opns}/${sa}" 30 k -n "${opns}" get serviceaccount "${sa}"
 pkg_token_kubeconfig "${sa}" "${opns}" "${E2E_STATE}/token.kubeconfig"
-pkg_track "flowschema/${squeeze}"
-pkg_track "prioritylevelconfiguration/${squeeze}"
-
-squeeze_on() {
-  k apply -f - >/dev/null <<EOF || fail "cannot apply the squeeze"
-apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: PriorityLevelConfiguration
-metadata:
-  name: ${squeeze}
-spec:
-  type: Limited
-  limited:
-    nominalConcurrencyShares: 0
-    lendablePercent: 0
-    borrowingLimitPercent: 0
-    limitResponse:
-      type: Reject
----
-apiVersion: flowcontrol.apiserver.k8s.io/v1
-kind: FlowSchema
-metadata:
-  name: ${squeeze}
-spec:
-  priorityLevelConfiguration:
-    name: ${squeeze}
-  matchingPrecedence: 100
-  distinguisherMethod:
-    type: ByUser
-  rules:
-  - subjects:
-    - kind: ServiceAccount
-      serviceAccount:
-        name: ${sa}
-        namespace: ${opns}
-    resourceRules:
-    - verbs: ["*"]
-      apiGroups: ["", "discovery.k8s.io", "events.k8s.io"]
-      resources: ["pods", "services", "endpointslices", "events"]
-      namespaces: ["*"]
-EOF
-}
-
-# squeeze_applied: predicate, the API server has digested the FlowSchema (it clears Dangling once
-# its priority level is in the configuration it serves with).
-squeeze_applied() {
-  equals False field flowschema "${squeeze}" '{.status.conditions[?(@.type=="Dangling")].status}' ""
-}
-
-squeeze_off() {
-  k delete flowschema "${squeeze}" --ignore-not-found >/dev/null
-  k delete prioritylevelconfiguration "${squeeze}" --ignore-not-found >/dev/null
-}
+apf_squeeze_track "${squeeze}"
 
 # all_published PREFIX: predicate, every pod of the burst has its Service and an address in a slice.
 all_published() {
@@ -114,8 +65,8 @@ case_1() {
     --workers "${WORKERS}"
   pkg_wait_ready main
   wait_for "operator main to lead" 40 leading
-  squeeze_on
-  wait_for "the API server to apply FlowSchema ${squeeze}" 60 squeeze_applied
+  apf_squeeze_on "${squeeze}" "${opns}/${sa}"
+  wait_for "the API server to apply FlowSchema ${squeeze}" 60 apf_squeeze_applied "${squeeze}"
   t0=${SECONDS}
   make_burst squeezed "${BURST}"
   wait_for "the operator to meet 20 answers 429" 120 at_least_429s 20
@@ -132,7 +83,7 @@ case_1() {
   leading || fail "operator main lost the Lease under the squeeze"
   operator_alive main || fail "operator main exited under the squeeze"
   t0=${SECONDS}
-  squeeze_off
+  apf_squeeze_off "${squeeze}"
   wait_for "every Service and slice of the squeezed burst once the squeeze ends" 300 all_published squeezed
   recovered=$((SECONDS - t0))
   t0=${SECONDS}

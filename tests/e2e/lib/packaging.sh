@@ -295,10 +295,11 @@ KUSTOMIZATION
 }
 
 # pkg_token_kubeconfig SERVICE_ACCOUNT NAMESPACE FILE: a kubeconfig holding only a token minted
-# for the ServiceAccount with the TokenRequest API, and the cluster's CA and address.
+# for the ServiceAccount with the TokenRequest API, and the cluster's CA and address. The token
+# lasts PKG_TOKEN_DURATION (default 1h; the soak runs longer).
 pkg_token_kubeconfig() {
   local sa=$1 namespace=$2 file=$3 token server ca
-  token=$(k -n "${namespace}" create token "${sa}" --duration=1h) || fail "cannot mint a token for ${namespace}/${sa}"
+  token=$(k -n "${namespace}" create token "${sa}" --duration="${PKG_TOKEN_DURATION:-1h}") || fail "cannot mint a token for ${namespace}/${sa}"
   server=$(k config view --raw --minify -o 'jsonpath={.clusters[0].cluster.server}')
   ca=$(k config view --raw --minify --flatten -o 'jsonpath={.clusters[0].cluster.certificate-authority-data}')
   [[ -n "${server}" && -n "${ca}" ]] || fail "cannot read the API server's address and CA from ${KUBECONFIG}"
