@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit fuzz demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit fuzz tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -48,6 +48,10 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) hack/run-fuzz.sh
 
+# clang-tidy and clang's thread-safety analysis over src/ and bench/ (.clang-tidy).
+tidy: deps
+	hack/run-clang-tidy.sh
+
 demo:
 	hack/demo.sh
 
@@ -64,4 +68,4 @@ format-check:
 	hack/check-format.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-release build-tsan build-tidy

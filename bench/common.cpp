@@ -219,12 +219,12 @@ void Watcher::run(std::stop_token stop) {
 }
 
 bool FirstSeen::mark(const std::string& key, Clock::time_point when) {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.emplace(key, when).second;
 }
 
 std::optional<Clock::time_point> FirstSeen::at(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   const auto it = seen_.find(key);
   if (it == seen_.end())
     return std::nullopt;
@@ -232,12 +232,12 @@ std::optional<Clock::time_point> FirstSeen::at(const std::string& key) const {
 }
 
 std::size_t FirstSeen::size() const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.size();
 }
 
 bool FirstSeen::contains(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.contains(key);
 }
 

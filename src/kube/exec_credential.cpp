@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <system_error>
 
 #include "hso/kube/errors.hpp"
 #include "hso/util/json_access.hpp"
@@ -242,7 +242,7 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
 
   Pipe out;
   if (!out.ok()) {
-    result.failure = std::string("pipe: ") + std::strerror(errno);
+    result.failure = "pipe: " + std::generic_category().message(errno);
     return result;
   }
   posix_spawn_file_actions_t actions;
@@ -255,7 +255,7 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
   posix_spawn_file_actions_destroy(&actions);
   out.close_write();
   if (spawn_error != 0) {
-    result.failure = std::string("cannot start: ") + std::strerror(spawn_error);
+    result.failure = "cannot start: " + std::generic_category().message(spawn_error);
     return result;
   }
 
@@ -314,7 +314,7 @@ ExecCredentialProvider::ExecCredentialProvider(ExecConfig exec, std::string serv
       timeout_(timeout) {}
 
 Credential ExecCredentialProvider::current() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (cached_ && (!expiration_ || clock_.wall_now() < *expiration_))
     return *cached_;
   cached_ = run_plugin();
@@ -322,7 +322,7 @@ Credential ExecCredentialProvider::current() {
 }
 
 void ExecCredentialProvider::on_unauthorized() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   cached_.reset();
 }
 

@@ -91,12 +91,12 @@ ApiEventRecorder::ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetri
       max_remembered_(max_remembered) {}
 
 bool ApiEventRecorder::remembered(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return reported_.contains(name);
 }
 
 void ApiEventRecorder::remember(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Forgetting everything at the cap costs at most one GET per report, never a duplicate Event:
   // the Event names are deterministic and looked up before creating.
   if (reported_.size() >= max_remembered_)

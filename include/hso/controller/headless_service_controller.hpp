@@ -17,6 +17,7 @@
 #include "hso/reconciler/async_event_recorder.hpp"
 #include "hso/reconciler/reconciler.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 #include "hso/workqueue/work_queue.hpp"
 
 namespace hso::controller {
@@ -87,8 +88,8 @@ class HeadlessServiceController {
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   std::atomic<bool> workers_started_{false};
   std::jthread starter_;
-  std::mutex workers_mutex_;
-  std::vector<std::jthread> workers_;
+  Mutex workers_mutex_;
+  std::vector<std::jthread> workers_ HSO_GUARDED_BY(workers_mutex_);
 };
 
 }  // namespace hso::controller
