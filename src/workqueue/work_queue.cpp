@@ -158,7 +158,7 @@ bool WorkQueue::shut_down_with_drain(std::stop_token stop) {
 
 void WorkQueue::reopen() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!shut_down_) {
       return;
     }

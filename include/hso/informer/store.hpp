@@ -369,6 +369,8 @@ class Store final : public ObjectSink {
   const std::string resource_;
   const Projection project_;
   const KeepFunction keep_;
+  // Registered before the reflector that feeds the store starts (its thread start orders them),
+  // read-only after that: no lock.
   std::vector<AddHandler> add_handlers_;
   std::vector<UpdateHandler> update_handlers_;
   std::vector<DeleteHandler> delete_handlers_;

@@ -121,6 +121,8 @@ class WorkQueue {
   std::unordered_map<std::string, Clock::TimePoint> delayed_due_ HSO_GUARDED_BY(mutex_);
   std::uint64_t next_sequence_ HSO_GUARDED_BY(mutex_) = 0;
 
+  // Replaced only by reopen(), which runs after the previous workers are joined, on the thread
+  // that starts them; no lock.
   std::jthread delay_thread_;  // last: it uses everything above
 };
 
