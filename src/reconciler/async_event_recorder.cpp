@@ -52,7 +52,8 @@ void AsyncEventRecorder::send_loop(std::stop_token stop) {
 
 void AsyncEventRecorder::flush() {
   MutexLock lock(mutex_);
-  changed_.wait(lock, [this]() HSO_REQUIRES(mutex_) { return (pending_.empty() && !sending_) || stopped_; });
+  changed_.wait(
+      lock, [this]() HSO_REQUIRES(mutex_) { return (pending_.empty() && !sending_) || stopped_; });
 }
 
 std::size_t AsyncEventRecorder::waiting() const {
