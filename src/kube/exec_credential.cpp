@@ -16,8 +16,6 @@
 #include "hso/kube/errors.hpp"
 #include "hso/util/json_access.hpp"
 
-extern char** environ;
-
 namespace hso::kube {
 namespace {
 
@@ -62,7 +60,7 @@ class Pipe {
   }
 
  private:
-  int fds_[2];
+  int fds_[2] = {-1, -1};
 };
 
 // Seconds since the epoch as a system_clock time. Past what the clock holds (nanosecond ticks:
@@ -121,7 +119,12 @@ std::string exec_info(const ExecConfig& exec, const std::string& server_url,
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
-  int year, month, day, hour, minute, second;
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
   if (!parse_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
       !parse_digits(text, 5, 2, month) || text[7] != '-' || !parse_digits(text, 8, 2, day) ||
       (text[10] != 'T' && text[10] != 't') || !parse_digits(text, 11, 2, hour) || text[13] != ':' ||
@@ -146,7 +149,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   if (text[pos] == 'Z' || text[pos] == 'z') {
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
-    int offset_hours, offset_minutes;
+    int offset_hours = 0;
+    int offset_minutes = 0;
     if (!parse_digits(text, pos + 1, 2, offset_hours) || pos + 3 >= text.size() ||
         text[pos + 3] != ':' || !parse_digits(text, pos + 4, 2, offset_minutes)) {
       return std::nullopt;
@@ -230,12 +234,14 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
   for (const auto& [name, value] : extra_env)
     env_storage.push_back(name + "=" + value);
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& var : env_storage)
     envp.push_back(var.data());
   envp.push_back(nullptr);
   std::vector<std::string> argv_storage{command};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& arg : argv_storage)
     argv.push_back(arg.data());
   argv.push_back(nullptr);

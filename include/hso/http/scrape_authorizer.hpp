@@ -42,7 +42,7 @@ class ScrapeAuthorizer {
   const std::chrono::seconds ttl_;
   const std::string path_;
   struct CachedDecision {
-    ScrapeDecision decision;
+    ScrapeDecision decision = ScrapeDecision::kForbidden;
     Clock::TimePoint expires;
   };
   Mutex mutex_;
