@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -76,9 +77,7 @@ std::unique_ptr<hso::kube::HttpApiClient> make_client(std::size_t connections) {
 }
 
 std::string pod_name(const std::string& prefix, long index) {
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "-%05ld", index);
-  return prefix + suffix;
+  return prefix + fmt::format("-{:05}", index);
 }
 
 json pod_body(const std::string& namespace_name, const std::string& name, bool annotated) {
@@ -421,7 +420,7 @@ Counters difference(const Counters& before, const Counters& after) {
 
 std::string label_of(const std::string& series, const std::string& label) {
   const std::string needle = label + "=\"";
-  std::size_t at = series.find("{");
+  std::size_t at = series.find('{');
   while (at != std::string::npos) {
     at = series.find(needle, at);
     if (at == std::string::npos)
