@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit fuzz soak demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench test unit fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -55,6 +55,10 @@ SOAK_MINUTES ?= 10
 soak:
 	SOAK_MINUTES=$(SOAK_MINUTES) hack/soak.sh
 
+# clang-tidy and clang's thread-safety analysis over src/ and bench/ (.clang-tidy).
+tidy: deps
+	hack/run-clang-tidy.sh
+
 demo:
 	hack/demo.sh
 
@@ -71,4 +75,4 @@ format-check:
 	hack/check-format.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-release build-tsan build-tidy

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -76,9 +77,7 @@ std::unique_ptr<hso::kube::HttpApiClient> make_client(std::size_t connections) {
 }
 
 std::string pod_name(const std::string& prefix, long index) {
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "-%05ld", index);
-  return prefix + suffix;
+  return prefix + fmt::format("-{:05}", index);
 }
 
 json pod_body(const std::string& namespace_name, const std::string& name, bool annotated) {
@@ -219,12 +218,12 @@ void Watcher::run(std::stop_token stop) {
 }
 
 bool FirstSeen::mark(const std::string& key, Clock::time_point when) {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.emplace(key, when).second;
 }
 
 std::optional<Clock::time_point> FirstSeen::at(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   const auto it = seen_.find(key);
   if (it == seen_.end())
     return std::nullopt;
@@ -232,12 +231,12 @@ std::optional<Clock::time_point> FirstSeen::at(const std::string& key) const {
 }
 
 std::size_t FirstSeen::size() const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.size();
 }
 
 bool FirstSeen::contains(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  hso::MutexLock lock(mutex_);
   return seen_.contains(key);
 }
 
@@ -421,7 +420,7 @@ Counters difference(const Counters& before, const Counters& after) {
 
 std::string label_of(const std::string& series, const std::string& label) {
   const std::string needle = label + "=\"";
-  std::size_t at = series.find("{");
+  std::size_t at = series.find('{');
   while (at != std::string::npos) {
     at = series.find(needle, at);
     if (at == std::string::npos)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hso/kube/http_api_client.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace bench {
 
@@ -100,8 +101,8 @@ class FirstSeen {
   bool contains(const std::string& key) const;
 
  private:
-  mutable std::mutex mutex_;
-  std::map<std::string, Clock::time_point> seen_;
+  mutable hso::Mutex mutex_;
+  std::map<std::string, Clock::time_point> seen_ HSO_GUARDED_BY(mutex_);
 };
 
 // Calls `fn(ip)` for every endpoint address of an EndpointSlice.

@@ -9,7 +9,8 @@
 #include "scenarios.hpp"
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
+  if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    spdlog::warn("cannot ignore SIGPIPE");
   spdlog::set_level(spdlog::level::warn);
   const std::map<std::string, int (*)(bench::Args&)> scenarios{
       {"latency", bench::run_latency},

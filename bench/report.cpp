@@ -1,5 +1,7 @@
 // hso-bench report: gathers the raw JSON files bench/run.sh left in a work folder into one result
 // file and prints the table of BENCHMARKS.md (Markdown) with the goals beside the figures.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,9 +31,7 @@ json load(const std::filesystem::path& file) {
 }
 
 std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
+  return fmt::format("{:.{}f}", value, digits);
 }
 
 double number_at(const json& object, const json::json_pointer& pointer) {

@@ -19,7 +19,7 @@ class DnsProber {
   void probe(std::string name, std::string ip, Clock::time_point since) {
     if (server_.empty())
       return;
-    std::lock_guard lock(mutex_);
+    hso::MutexLock lock(mutex_);
     queue_.push_back({std::move(name), std::move(ip), since});
     ++queued_;
     wake_.notify_one();
@@ -27,14 +27,14 @@ class DnsProber {
   // Waits until every queued probe has an answer or gave up.
   std::vector<double> results(std::chrono::seconds deadline) {
     wait_until("DNS answers", deadline, [this] {
-      std::lock_guard lock(mutex_);
+      hso::MutexLock lock(mutex_);
       return finished_ == queued_;
     });
-    std::lock_guard lock(mutex_);
+    hso::MutexLock lock(mutex_);
     return millis_;
   }
   std::size_t failures() {
-    std::lock_guard lock(mutex_);
+    hso::MutexLock lock(mutex_);
     return failures_;
   }
 
@@ -47,8 +47,8 @@ class DnsProber {
     while (true) {
       Probe next;
       {
-        std::unique_lock lock(mutex_);
-        if (!wake_.wait(lock, stop, [this] { return !queue_.empty(); }))
+        hso::MutexLock lock(mutex_);
+        if (!wake_.wait(lock, stop, [this]() HSO_REQUIRES(mutex_) { return !queue_.empty(); }))
           return;
         next = std::move(queue_.front());
         queue_.pop_front();
@@ -61,7 +61,7 @@ class DnsProber {
           std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
       const auto now = Clock::now();
-      std::lock_guard lock(mutex_);
+      hso::MutexLock lock(mutex_);
       if (answered) {
         millis_.push_back(millis_between(next.since, now));
       } else {
@@ -72,11 +72,13 @@ class DnsProber {
   }
 
   const std::string server_;
-  std::mutex mutex_;
+  hso::Mutex mutex_;
   std::condition_variable_any wake_;
-  std::deque<Probe> queue_;
-  std::size_t queued_ = 0, finished_ = 0, failures_ = 0;
-  std::vector<double> millis_;
+  std::deque<Probe> queue_ HSO_GUARDED_BY(mutex_);
+  std::size_t queued_ HSO_GUARDED_BY(mutex_) = 0;
+  std::size_t finished_ HSO_GUARDED_BY(mutex_) = 0;
+  std::size_t failures_ HSO_GUARDED_BY(mutex_) = 0;
+  std::vector<double> millis_ HSO_GUARDED_BY(mutex_);
   std::jthread thread_;
 };
 

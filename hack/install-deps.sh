@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  g++ make cmake ninja-build pkg-config git clang-format
+  g++ make cmake ninja-build pkg-config git clang-format clang-tidy
   prometheus-cpp-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libcli11-dev libyaml-cpp-dev
   openssl dnsutils curl ca-certificates procps psmisc prometheus jq iproute2

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # `make test`: install what is missing, build with ASan+UBSan, run the unit tier, then bring up a
-# private local control plane and run the integration and end-to-end tiers against it.
+# private local control plane and run the integration and end-to-end tiers against it (the chaos
+# soak's short round among them). Beside those tiers, which mostly wait on the control plane, the
+# other checks build and run at the lowest CPU priority: the -O3 release build, the fuzz corpora
+# replay, the ThreadSanitizer build and clang-tidy. Then the TSan build runs the unit, integration
+# and end-to-end tiers again (TESTING.md, "Data races").
+# For a quicker local run, HSO_TEST_TSAN=0 and HSO_TEST_TIDY=0 leave those out; CI keeps both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
+tsan=${HSO_TEST_TSAN:-1}
+tidy=${HSO_TEST_TIDY:-1}
+# The end-to-end scripts that run again with the TSan operator (TESTING.md says why these).
+tsan_e2e=${HSO_TSAN_E2E:-'^e2e\.(ha|reconciler)_'}
 
 # shellcheck source=hack/lib/test-build.sh
 source hack/lib/test-build.sh
@@ -23,21 +32,44 @@ test_build_sanitizer_env
 step "unit tests"
 ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure
 
-# The shipped build (Dockerfile, make build) is -O3, where GCC finds warnings that the sanitizer
-# build does not; -Werror there too.
-step "release build (-O3, -Werror) in build-release"
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
-  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
-ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
+# The checks that need no control plane, run beside the tiers that do. Each writes to its own log;
+# the first failure ends the chain.
+side_checks() {
+  # Lowest priority for this subshell and everything it starts: the tests keep their CPU.
+  renice -n 19 "$BASHPID" >/dev/null
+  # The shipped build (Dockerfile, make build) is -O3, where GCC finds warnings that the
+  # sanitizer build does not; -Werror there too.
+  step "release build (-O3, -Werror) in build-release"
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
+    -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
+  ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
+  # Every libFuzzer harness of tests/fuzz replays its corpus (each past finding included), then
+  # fuzzes for a few seconds: a decoder change that breaks on a known input fails here.
+  step "fuzz: replay the corpora, then ${HSO_FUZZ_SECONDS:-5}s per harness (clang, build-fuzz)"
+  FUZZ_SECONDS=${HSO_FUZZ_SECONDS:-5} HSO_JOBS="$jobs" hack/run-fuzz.sh
+  if ((tsan)); then
+    test_build_tsan build-tsan "$jobs"
+  fi
+  if ((tidy)); then
+    step "clang-tidy (with clang's thread-safety analysis)"
+    hack/run-clang-tidy.sh
+  fi
+}
 
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR="$cluster_dir"
+side_log="$cluster_dir/checks-beside.log"
+side_pid=""
 cleanup() {
   local code=$?
+  if [[ -n "$side_pid" ]] && kill -0 "$side_pid" 2>/dev/null; then
+    kill -- -"$side_pid" 2>/dev/null || kill "$side_pid" 2>/dev/null || true
+  fi
   if ((code != 0)); then
     echo "run-tests: failed; component logs are kept in $cluster_dir/logs" >&2
     LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
+    [[ -f "$side_log" ]] && cp "$side_log" "$cluster_dir/logs/" 2>/dev/null
   else
     hack/local-cluster.sh down >&2 || true
     rm -rf "$cluster_dir"
@@ -47,5 +79,35 @@ cleanup() {
 trap cleanup EXIT
 eval "$(hack/local-cluster.sh up)"
 
+step "beside the tests: release build, fuzz replay, TSan build, clang-tidy (log: $side_log)"
+# A process group of its own (set -m), so that cleanup can stop all of it.
+set -m
+side_checks >"$side_log" 2>&1 &
+side_pid=$!
+set +m
+
 step "integration and end-to-end tests"
 ctest --test-dir "$build_dir" -L '^(integration|e2e)$' --output-on-failure
+
+step "waiting for the checks beside the tests"
+side_status=0
+wait "$side_pid" || side_status=$?
+side_pid=""
+grep -E '^==> ' "$side_log" >&2 || true
+if ((side_status != 0)); then
+  echo "run-tests: a check beside the tests failed (status $side_status); its log:" >&2
+  tail -n 80 "$side_log" >&2
+  exit "$side_status"
+fi
+grep -A 14 '^harness ' "$side_log" >&2 || true
+
+if ((tsan)); then
+  test_tsan_env
+  step "unit tests (TSan)"
+  "${tsan_run[@]}" ctest --test-dir build-tsan -L '^unit$' -j "$jobs" --output-on-failure
+  step "integration and end-to-end tests (TSan)"
+  "${tsan_run[@]}" ctest --test-dir build-tsan -L '^integration$' --output-on-failure
+  "${tsan_run[@]}" ctest --test-dir build-tsan -L '^e2e$' -R "${tsan_e2e}" --output-on-failure
+fi
+
+step "done"

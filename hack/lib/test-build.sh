@@ -3,7 +3,8 @@
 # the dependencies, the ASan+UBSan build that both test, and the sanitizer options. Sourced from
 # the repository's root.
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# Each step says how far in it starts, so a log shows where the time goes (TESTING.md's figures).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 # test_build_deps: Debian packages, and the control-plane tools into their cache.
 test_build_deps() {
@@ -27,4 +28,26 @@ test_build_asan() {
 test_build_sanitizer_env() {
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+}
+
+# test_build_tsan DIR JOBS: the ThreadSanitizer build (it excludes ASan, hence a folder of its
+# own; -O1 -g1 like the other instrumented builds). No benchmark binary: no TSan test runs it.
+test_build_tsan() {
+  step "build (TSan) in $1"
+  cmake -S . -B "$1" -G Ninja -DHSO_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DHSO_BUILD_BENCH=OFF >/dev/null
+  ninja -C "$1" -j "$2"
+}
+
+# test_tsan_env: any report fails (status 66 at the first one; the e2e scripts also look for one in
+# each operator's log); tsan.supp says what is suppressed and why. Sets tsan_run, the prefix for
+# commands that start TSan binaries: GCC 12's TSan runtime cannot place its shadow memory when the
+# kernel randomises mmap with more than 28 bits, and without address randomisation (setarch -R,
+# inherited by every child) it can.
+test_tsan_env() {
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$(pwd)/tsan.supp}
+  tsan_run=()
+  if (($(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0) > 28)); then
+    tsan_run=(setarch "$(uname -m)" -R)
+  fi
 }

@@ -12,7 +12,7 @@ void PermissionMonitor::on_request(std::string_view verb, std::string_view resou
   const bool forbidden = code == 403;
   bool newly_denied = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto key = std::make_pair(std::string(verb), std::string(resource));
     auto it = forbidden_.find(key);
     if (it == forbidden_.end()) {
@@ -32,7 +32,7 @@ void PermissionMonitor::on_request(std::string_view verb, std::string_view resou
 }
 
 std::vector<std::string> PermissionMonitor::denied() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::string> result;
   for (const auto& [key, forbidden] : forbidden_) {
     if (forbidden)

@@ -25,7 +25,7 @@ sigset_t watched_signals() {
 
 void ShutdownLatch::trigger(int exit_code, const char* reason) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (exit_code_)
       return;
     exit_code_ = exit_code;
@@ -35,20 +35,22 @@ void ShutdownLatch::trigger(int exit_code, const char* reason) {
 }
 
 int ShutdownLatch::wait() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [this] { return exit_code_.has_value(); });
+  MutexLock lock(mutex_);
+  changed_.wait(lock, [this]() HSO_REQUIRES(mutex_) { return exit_code_.has_value(); });
   return *exit_code_;
 }
 
 bool ShutdownLatch::triggered() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return exit_code_.has_value();
 }
 
 void SignalWatcher::block_termination_signals() {
   const sigset_t set = watched_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);  // a scraper hanging up must not kill the process
+  // A scraper hanging up must not kill the process.
+  if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    spdlog::warn("cannot ignore SIGPIPE: a scraper hanging up may end the process");
 }
 
 SignalWatcher::SignalWatcher(ShutdownLatch& latch) {

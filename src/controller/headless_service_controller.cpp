@@ -216,7 +216,7 @@ void HeadlessServiceController::start_workers() {
       return;
     enqueue_all();
     {
-      std::lock_guard lock(workers_mutex_);
+      MutexLock lock(workers_mutex_);
       if (stop.stop_requested()) {
         return;
       }
@@ -271,7 +271,7 @@ bool HeadlessServiceController::drain(std::chrono::milliseconds bound) {
   starter_.request_stop();
   if (starter_.joinable())
     starter_.join();
-  std::lock_guard lock(workers_mutex_);
+  MutexLock lock(workers_mutex_);
   bool drained = true;
   if (!workers_.empty()) {
     std::stop_source deadline;
@@ -296,7 +296,7 @@ void HeadlessServiceController::join_workers() {
     starter_.join();
   queue_.shut_down();
   {
-    std::lock_guard lock(workers_mutex_);
+    MutexLock lock(workers_mutex_);
     for (auto& worker : workers_)
       worker.request_stop();
     workers_.clear();  // joins

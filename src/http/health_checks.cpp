@@ -8,7 +8,7 @@ namespace hso::http {
 HealthChecks::HealthChecks(std::string endpoint_name) : endpoint_name_(std::move(endpoint_name)) {}
 
 void HealthChecks::add(std::string name, HealthCheck check) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   checks_.push_back({std::move(name), std::move(check)});
 }
 
@@ -24,7 +24,7 @@ CheckResult HealthChecks::run(const NamedCheck& check) {
 
 HealthResponse HealthChecks::check_all(bool verbose,
                                        const std::set<std::string, std::less<>>& excluded) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string lines;
   bool failed = false;
   for (const auto& check : checks_) {
@@ -49,7 +49,7 @@ HealthResponse HealthChecks::check_all(bool verbose,
 }
 
 HealthResponse HealthChecks::check_one(std::string_view name) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& check : checks_) {
     if (check.name == name) {
       if (const CheckResult result = run(check)) {

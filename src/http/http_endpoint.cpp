@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <utility>
 
@@ -15,7 +16,7 @@ HttpEndpoint::HttpEndpoint(std::string name, std::unique_ptr<httplib::Server> se
   server_->set_keep_alive_max_count(1);
   server_->set_read_timeout(2, 0);
   server_->set_write_timeout(5, 0);
-  server_->set_payload_max_length(64 * 1024);
+  server_->set_payload_max_length(std::size_t{64} * 1024);
   // httplib's default sets SO_REUSEPORT, which would let a second process silently share the
   // port; SO_REUSEADDR alone still allows a quick restart.
   server_->set_socket_options([](socket_t sock) {

@@ -63,7 +63,7 @@ ScrapeDecision ScrapeAuthorizer::authorize(std::string_view authorization_header
   const std::string key = sha256_hex(token);
   const auto now = clock_.now();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (auto it = cache_.find(key); it != cache_.end()) {
       if (now < it->second.expires) {
         return it->second.decision;
@@ -73,7 +73,7 @@ ScrapeDecision ScrapeAuthorizer::authorize(std::string_view authorization_header
   }
   const ScrapeDecision decision = review(token);
   if (decision != ScrapeDecision::kUnavailable) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (cache_.size() >= kMaxCachedDecisions) {
       cache_.clear();  // crude but bounded: only a flood of distinct tokens gets here
     }

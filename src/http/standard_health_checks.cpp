@@ -1,5 +1,7 @@
 #include "hso/http/standard_health_checks.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <utility>
 
@@ -7,9 +9,7 @@ namespace hso::http {
 namespace {
 
 std::string format_seconds(std::chrono::duration<double> duration) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1fs", duration.count());
-  return text;
+  return fmt::format("{:.1f}s", duration.count());
 }
 
 }  // namespace

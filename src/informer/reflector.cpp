@@ -118,28 +118,28 @@ void Reflector::stop() {
 }
 
 bool Reflector::wait_for_sync(std::stop_token stop) const {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   synced_changed_.wait(lock, stop, [this] { return has_synced(); });
   return has_synced();
 }
 
 std::string Reflector::last_resource_version() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return resource_version_;
 }
 
 std::string Reflector::last_error() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return last_error_;
 }
 
 void Reflector::set_last_error(std::string error) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   last_error_ = std::move(error);
 }
 
 void Reflector::set_resource_version(std::string resource_version) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   resource_version_ = std::move(resource_version);
 }
 
@@ -258,7 +258,7 @@ void Reflector::list_into_sink(std::stop_token stop) {
 
 void Reflector::mark_synced() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     last_error_.clear();
     synced_.store(true, std::memory_order_release);
   }

@@ -17,7 +17,7 @@ Backoff::Backoff(BackoffPolicy policy, const Clock& clock, UniformRandom random)
       base_ms_(static_cast<double>(policy.initial.count())) {}
 
 Clock::Duration Backoff::next() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = clock_.now();
   if (has_failed_ && now - last_failure_ >= policy_.reset_after) {
     base_ms_ = static_cast<double>(policy_.initial.count());
@@ -33,7 +33,7 @@ Clock::Duration Backoff::next() {
 }
 
 void Backoff::reset() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   base_ms_ = static_cast<double>(policy_.initial.count());
   has_failed_ = false;
 }

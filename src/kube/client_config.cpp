@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <system_error>
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/tls.hpp"
@@ -29,7 +29,8 @@ std::string read_small_file(const std::string& path, const std::string& what) {
     throw ConfigError(what + ": " + path + " is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw ConfigError(what + ": cannot read " + path + ": " + std::strerror(errno));
+    throw ConfigError(what + ": cannot read " + path + ": " +
+                      std::generic_category().message(errno));
   }
   std::string content;
   char buffer[65536];
@@ -319,8 +320,13 @@ void validate_tls_material(const ClientConfig& config) {
 std::string home_directory(const EnvLookup& env) {
   if (auto home = env("HOME"); home && !home->empty())
     return *home;
-  if (const passwd* entry = getpwuid(getuid()); entry != nullptr && entry->pw_dir != nullptr) {
-    return entry->pw_dir;
+  // getpwuid_r, not getpwuid: the static result of getpwuid is shared by every thread.
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr &&
+      entry.pw_dir != nullptr) {
+    return entry.pw_dir;
   }
   return {};
 }

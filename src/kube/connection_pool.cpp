@@ -85,7 +85,7 @@ ConnectionPool::Connection ConnectionPool::make(const ClientIdentity* identity,
 ConnectionPool::Connection ConnectionPool::checkout(
     const std::shared_ptr<const ClientIdentity>& identity) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (idle_identity_ != identity) {
       idle_.clear();  // the client certificate changed: old connections authenticate as before
       idle_identity_ = identity;
@@ -101,7 +101,7 @@ ConnectionPool::Connection ConnectionPool::checkout(
 
 void ConnectionPool::checkin(Connection connection,
                              const std::shared_ptr<const ClientIdentity>& identity) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (identity != idle_identity_ || idle_.size() >= settings_.max_idle)
     return;
   idle_.push_back(std::move(connection));
@@ -116,7 +116,7 @@ ConnectionPool::Connection ConnectionPool::make_dedicated(
 }
 
 std::size_t ConnectionPool::idle_count() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return idle_.size();
 }
 

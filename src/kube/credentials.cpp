@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/exec_credential.hpp"
@@ -16,7 +16,7 @@ namespace {
 std::optional<std::string> read_token(const std::string& path, std::string& failure) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    failure = std::strerror(errno);
+    failure = std::generic_category().message(errno);
     return std::nullopt;
   }
   std::ostringstream content;
@@ -43,7 +43,7 @@ TokenFileCredentialProvider::TokenFileCredentialProvider(
       reread_period_(reread_period) {}
 
 Credential TokenFileCredentialProvider::current() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = clock_.now();
   if (stale_ || now - read_at_ >= reread_period_) {
     std::string failure;
@@ -61,7 +61,7 @@ Credential TokenFileCredentialProvider::current() {
 }
 
 void TokenFileCredentialProvider::on_unauthorized() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   stale_ = true;
 }
 

@@ -8,15 +8,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <system_error>
 
 #include "hso/kube/errors.hpp"
 #include "hso/util/json_access.hpp"
-
-extern char** environ;
 
 namespace hso::kube {
 namespace {
@@ -62,7 +60,7 @@ class Pipe {
   }
 
  private:
-  int fds_[2];
+  int fds_[2] = {-1, -1};
 };
 
 // Seconds since the epoch as a system_clock time. Past what the clock holds (nanosecond ticks:
@@ -121,7 +119,12 @@ std::string exec_info(const ExecConfig& exec, const std::string& server_url,
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
-  int year, month, day, hour, minute, second;
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
   if (!parse_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
       !parse_digits(text, 5, 2, month) || text[7] != '-' || !parse_digits(text, 8, 2, day) ||
       (text[10] != 'T' && text[10] != 't') || !parse_digits(text, 11, 2, hour) || text[13] != ':' ||
@@ -146,7 +149,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   if (text[pos] == 'Z' || text[pos] == 'z') {
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
-    int offset_hours, offset_minutes;
+    int offset_hours = 0;
+    int offset_minutes = 0;
     if (!parse_digits(text, pos + 1, 2, offset_hours) || pos + 3 >= text.size() ||
         text[pos + 3] != ':' || !parse_digits(text, pos + 4, 2, offset_minutes)) {
       return std::nullopt;
@@ -230,19 +234,21 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
   for (const auto& [name, value] : extra_env)
     env_storage.push_back(name + "=" + value);
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& var : env_storage)
     envp.push_back(var.data());
   envp.push_back(nullptr);
   std::vector<std::string> argv_storage{command};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& arg : argv_storage)
     argv.push_back(arg.data());
   argv.push_back(nullptr);
 
   Pipe out;
   if (!out.ok()) {
-    result.failure = std::string("pipe: ") + std::strerror(errno);
+    result.failure = "pipe: " + std::generic_category().message(errno);
     return result;
   }
   posix_spawn_file_actions_t actions;
@@ -255,7 +261,7 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
   posix_spawn_file_actions_destroy(&actions);
   out.close_write();
   if (spawn_error != 0) {
-    result.failure = std::string("cannot start: ") + std::strerror(spawn_error);
+    result.failure = "cannot start: " + std::generic_category().message(spawn_error);
     return result;
   }
 
@@ -314,7 +320,7 @@ ExecCredentialProvider::ExecCredentialProvider(ExecConfig exec, std::string serv
       timeout_(timeout) {}
 
 Credential ExecCredentialProvider::current() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (cached_ && (!expiration_ || clock_.wall_now() < *expiration_))
     return *cached_;
   cached_ = run_plugin();
@@ -322,7 +328,7 @@ Credential ExecCredentialProvider::current() {
 }
 
 void ExecCredentialProvider::on_unauthorized() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   cached_.reset();
 }
 

@@ -141,7 +141,10 @@ bool is_permanent(httplib::Error error, httplib::ClientImpl& connection) {
 // per-call way to suppress the signal, so it is ignored process-wide.
 void ignore_sigpipe() {
   static std::once_flag once;
-  std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
+  std::call_once(once, [] {
+    if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+      spdlog::warn("cannot ignore SIGPIPE: a peer closing a TLS connection may end the process");
+  });
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ void TokenBucketRateLimiter::refill(Clock::TimePoint now) {
 Clock::Duration TokenBucketRateLimiter::reserve() {
   if (qps_ <= 0)
     return Clock::Duration::zero();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   refill(clock_.now());
   tokens_ -= 1.0;
   if (tokens_ >= 0)
@@ -35,7 +35,7 @@ Clock::Duration TokenBucketRateLimiter::reserve() {
 void TokenBucketRateLimiter::cancel_reservation() {
   if (qps_ <= 0)
     return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   tokens_ = std::min(static_cast<double>(burst_), tokens_ + 1.0);
 }
 

@@ -89,27 +89,28 @@ void check_certificate_validity(X509* cert, const std::string& what,
   }
 }
 
-CaBundle::CaBundle(std::string_view pem, const std::string& what) : store_(X509_STORE_new()) {
-  if (!store_)
-    throw ConfigError(what + ": out of memory");
-  if (pem.empty()) {
-    X509_STORE_set_default_paths(store_.get());
-    return;
+CaBundle::CaBundle(std::string_view pem, const std::string& what) : pem_(pem), what_(what) {
+  new_store();
+}
+
+X509StorePtr CaBundle::new_store() const {
+  X509StorePtr store(X509_STORE_new());
+  if (!store)
+    throw ConfigError(what_ + ": out of memory");
+  if (pem_.empty()) {
+    X509_STORE_set_default_paths(store.get());
+    return store;
   }
-  for (auto& cert : parse_certificates_pem(pem, what)) {
-    if (X509_STORE_add_cert(store_.get(), cert.get()) != 1) {
+  for (auto& cert : parse_certificates_pem(pem_, what_)) {
+    if (X509_STORE_add_cert(store.get(), cert.get()) != 1) {
       const unsigned long code = ERR_peek_last_error();
       if (ERR_GET_REASON(code) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-        throw ConfigError(what + ": cannot use CA certificate (" + openssl_error() + ")");
+        throw ConfigError(what_ + ": cannot use CA certificate (" + openssl_error() + ")");
       }
       ERR_clear_error();
     }
   }
-}
-
-X509_STORE* CaBundle::new_reference() const {
-  X509_STORE_up_ref(store_.get());
-  return store_.get();
+  return store;
 }
 
 ClientIdentity::ClientIdentity(std::string_view cert_pem, std::string_view key_pem,
@@ -128,7 +129,7 @@ ClientIdentity::ClientIdentity(std::string_view cert_pem, std::string_view key_p
 
 void require_server_verification(SSL_CTX* ctx, const CaBundle& ca,
                                  const std::string& expected_host) {
-  SSL_CTX_set_cert_store(ctx, ca.new_reference());
+  SSL_CTX_set_cert_store(ctx, ca.new_store().release());
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
   unsigned char address[16];
   const bool is_ip = inet_pton(AF_INET, expected_host.c_str(), address) == 1 ||

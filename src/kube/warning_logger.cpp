@@ -52,7 +52,7 @@ std::vector<std::string> WarningLogger::handle(std::string_view header_value) {
   std::vector<std::string> fresh;
   for (auto& text : parse_warning_header(header_value)) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       if (seen_.contains(text))
         continue;
       if (seen_.size() >= max_remembered_)

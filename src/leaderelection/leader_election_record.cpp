@@ -74,9 +74,8 @@ std::string format_micro_time(std::chrono::system_clock::time_point time) {
   char buffer[40];
   const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
   std::string text(buffer, length);
-  char micro_text[16];
-  std::snprintf(micro_text, sizeof micro_text, ".%06lldZ", static_cast<long long>(fraction));
-  return text + micro_text;
+  const std::string micro = std::to_string(fraction);  // 0..999999
+  return text + "." + std::string(6 - micro.size(), '0') + micro + "Z";
 }
 
 }  // namespace hso::leaderelection

@@ -26,8 +26,13 @@ LeaseElector::LeaseElector(kube::ApiClient& client, const Clock& clock, LeaseEle
 }
 
 std::string LeaseElector::observed_holder() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return observed_record_ ? observed_record_->holder_identity : std::string();
+}
+
+std::optional<LeaderElectionRecord> LeaseElector::last_observed() const {
+  MutexLock lock(mutex_);
+  return observed_record_;
 }
 
 bool LeaseElector::try_acquire_or_renew() {
@@ -41,7 +46,7 @@ bool LeaseElector::try_acquire_or_renew() {
 
 bool LeaseElector::try_update_cached(Clock::TimePoint now) {
   nlohmann::json lease = *own_lease_;
-  if (update_lease(std::move(lease), next_record(*observed_record_), now)) {
+  if (update_lease(std::move(lease), next_record(last_observed().value()), now)) {
     return true;
   }
   own_lease_.reset();
@@ -139,7 +144,7 @@ LeaderElectionRecord LeaseElector::next_record(const LeaderElectionRecord& curre
 }
 
 void LeaseElector::observe(const LeaderElectionRecord& record, Clock::TimePoint now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (observed_record_ && *observed_record_ == record) {
     return;
   }
@@ -171,13 +176,11 @@ void LeaseElector::succeeded(nlohmann::json lease, const LeaderElectionRecord& r
 
 bool LeaseElector::release() {
   gate_.close();
-  {
-    std::lock_guard lock(mutex_);
-    if (!observed_record_ || observed_record_->holder_identity != config_.identity) {
-      return true;
-    }
+  const std::optional<LeaderElectionRecord> observed = last_observed();
+  if (!observed || observed->holder_identity != config_.identity) {
+    return true;
   }
-  LeaderElectionRecord released = *observed_record_;
+  LeaderElectionRecord released = *observed;
   const std::string now = format_micro_time(clock_.wall_now());
   released.holder_identity.clear();
   released.lease_duration_seconds = kReleasedLeaseDurationSeconds;

@@ -20,7 +20,8 @@ namespace {
 // replaces glibc's.
 void limit_malloc_arenas() {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  mallopt(M_ARENA_MAX, 2);
+  // First thing in main, before any thread exists.
+  mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe)
 #endif
 }
 

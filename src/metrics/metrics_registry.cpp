@@ -10,12 +10,12 @@ namespace hso::metrics {
 MetricsRegistry::MetricsRegistry() : registry_(std::make_shared<prometheus::Registry>()) {}
 
 void MetricsRegistry::add_collect_hook(std::function<void()> hook) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   hooks_.push_back(std::move(hook));
 }
 
 void MetricsRegistry::add_collectable(std::shared_ptr<prometheus::Collectable> collectable) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   collectables_.push_back(std::move(collectable));
 }
 
@@ -23,7 +23,7 @@ std::string MetricsRegistry::serialize() const {
   std::vector<std::function<void()>> hooks;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     hooks = hooks_;
     collectables = collectables_;
   }

@@ -18,7 +18,7 @@ AsyncEventRecorder::~AsyncEventRecorder() {
 void AsyncEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
                                 std::string_view action, std::string_view note) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopped_)
       return;
     if (pending_.size() >= capacity_) {
@@ -36,8 +36,8 @@ void AsyncEventRecorder::record(const PodInfo& pod, EventType type, std::string_
 }
 
 void AsyncEventRecorder::send_loop(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
-  while (changed_.wait(lock, stop, [this] { return !pending_.empty(); })) {
+  MutexLock lock(mutex_);
+  while (changed_.wait(lock, stop, [this]() HSO_REQUIRES(mutex_) { return !pending_.empty(); })) {
     Pending next = std::move(pending_.front());
     pending_.pop_front();
     sending_ = true;
@@ -51,18 +51,19 @@ void AsyncEventRecorder::send_loop(std::stop_token stop) {
 }
 
 void AsyncEventRecorder::flush() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [this] { return (pending_.empty() && !sending_) || stopped_; });
+  MutexLock lock(mutex_);
+  changed_.wait(
+      lock, [this]() HSO_REQUIRES(mutex_) { return (pending_.empty() && !sending_) || stopped_; });
 }
 
 std::size_t AsyncEventRecorder::waiting() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_.size();
 }
 
 void AsyncEventRecorder::stop() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (std::exchange(stopped_, true))
       return;
     if (!pending_.empty())

@@ -1,5 +1,6 @@
 #include "hso/reconciler/event_recorder.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
@@ -37,11 +38,9 @@ std::string micro_time(std::chrono::system_clock::time_point when) {
   const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[64];  // room for any int the format could print (-Wformat-truncation at -O3)
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                static_cast<int>(micros % 1'000'000));
-  return text;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                     micros % 1'000'000);
 }
 
 }  // namespace
@@ -53,10 +52,7 @@ std::string event_name(const PodInfo& pod, std::string_view reason) {
   }
   while (!prefix.empty() && (prefix.back() == '-' || prefix.back() == '.'))
     prefix.remove_suffix(1);
-  char suffix[kHashSuffixLength + 1];
-  std::snprintf(suffix, sizeof suffix, ".%016llx",
-                static_cast<unsigned long long>(fnv1a(pod.uid, reason)));
-  return std::string(prefix) + suffix;
+  return std::string(prefix) + fmt::format(".{:016x}", fnv1a(pod.uid, reason));
 }
 
 nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view reason,
@@ -91,12 +87,12 @@ ApiEventRecorder::ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetri
       max_remembered_(max_remembered) {}
 
 bool ApiEventRecorder::remembered(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return reported_.contains(name);
 }
 
 void ApiEventRecorder::remember(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Forgetting everything at the cap costs at most one GET per report, never a duplicate Event:
   // the Event names are deterministic and looked up before creating.
   if (reported_.size() >= max_remembered_)

@@ -339,7 +339,7 @@ std::shared_ptr<const json> Reconciler::cached(const ServiceKey& key, metrics::O
 void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>& skipped) {
   std::set<std::string> before;
   {
-    std::lock_guard lock(state_mutex_);
+    MutexLock lock(state_mutex_);
     if (const auto it = key_states_.find(key.str()); it != key_states_.end()) {
       before = it->second.skip_ids;
     }
@@ -354,7 +354,7 @@ void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>&
 }
 
 bool Reconciler::held_by_another_last_time(const ServiceKey& key) {
-  std::lock_guard lock(state_mutex_);
+  MutexLock lock(state_mutex_);
   const auto state = key_states_.find(key.str());
   return state != key_states_.end() &&
          state->second.skipped.contains(metrics::SkipReason::kForeignService);
@@ -367,7 +367,7 @@ void Reconciler::track(const ServiceKey& key, const Candidates& candidates, bool
     ++state.skipped[skip.reason];
     state.skip_ids.insert(skip_id(skip));
   }
-  std::lock_guard lock(state_mutex_);
+  MutexLock lock(state_mutex_);
   KeyState& current = key_states_[key.str()];
   managed_total_ += (state.managed ? 1 : 0);
   managed_total_ -= (current.managed ? 1 : 0);

@@ -9,18 +9,18 @@ RetryRateLimiter::RetryRateLimiter(RateLimitPolicy policy, const Clock& clock)
     : policy_(policy), clock_(clock), tokens_(policy.overall_burst), refilled_at_(clock.now()) {}
 
 Clock::Duration RetryRateLimiter::next_delay(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const int previous = failures_[key]++;
   return std::max(per_key_delay(previous), overall_delay(clock_.now()));
 }
 
 void RetryRateLimiter::forget(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   failures_.erase(key);
 }
 
 int RetryRateLimiter::failures(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = failures_.find(key);
   return it == failures_.end() ? 0 : it->second;
 }

@@ -40,7 +40,7 @@ WorkQueue::~WorkQueue() {
 }
 
 void WorkQueue::add(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   add_locked(key, clock_.now());
 }
 
@@ -65,7 +65,7 @@ void WorkQueue::add_after(const std::string& key, Clock::Duration delay) {
     add(key);
     return;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (shut_down_) {
     return;
   }
@@ -96,8 +96,9 @@ int WorkQueue::failures(const std::string& key) const {
 }
 
 std::optional<std::string> WorkQueue::get(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
-  key_ready_.wait(lock, stop, [this] { return shut_down_ || !ready_.empty(); });
+  MutexLock lock(mutex_);
+  key_ready_.wait(lock, stop,
+                  [this]() HSO_REQUIRES(mutex_) { return shut_down_ || !ready_.empty(); });
   if (shut_down_ || ready_.empty()) {
     return std::nullopt;
   }
@@ -114,7 +115,7 @@ std::optional<std::string> WorkQueue::get(std::stop_token stop) {
 }
 
 void WorkQueue::done(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto it = in_flight_since_.find(key);
   if (it == in_flight_since_.end()) {
     return;
@@ -133,7 +134,7 @@ void WorkQueue::done(const std::string& key) {
 
 void WorkQueue::shut_down() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (shut_down_) {
       return;
     }
@@ -150,13 +151,14 @@ void WorkQueue::shut_down() {
 
 bool WorkQueue::shut_down_with_drain(std::stop_token stop) {
   shut_down();
-  std::unique_lock lock(mutex_);
-  return drained_.wait(lock, stop, [this] { return in_flight_since_.empty(); });
+  MutexLock lock(mutex_);
+  return drained_.wait(lock, stop,
+                       [this]() HSO_REQUIRES(mutex_) { return in_flight_since_.empty(); });
 }
 
 void WorkQueue::reopen() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!shut_down_) {
       return;
     }
@@ -171,27 +173,27 @@ void WorkQueue::reopen() {
 }
 
 bool WorkQueue::is_shut_down() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return shut_down_;
 }
 
 std::size_t WorkQueue::depth() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return ready_.size();
 }
 
 std::size_t WorkQueue::delayed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return delayed_due_.size();
 }
 
 std::size_t WorkQueue::in_flight() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return in_flight_since_.size();
 }
 
 std::optional<Clock::TimePoint> WorkQueue::promote_due() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return promote_due_locked(clock_.now());
 }
 
@@ -216,18 +218,18 @@ std::optional<Clock::TimePoint> WorkQueue::promote_due_locked(Clock::TimePoint n
 
 void WorkQueue::wake_delay_thread() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     delay_dirty_ = true;
   }
   delay_changed_.notify_one();
 }
 
 void WorkQueue::delay_loop(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stop.stop_requested() && !shut_down_) {
     delay_dirty_ = false;
     const std::optional<Clock::TimePoint> next_due = promote_due_locked(clock_.now());
-    const auto woken = [this] { return delay_dirty_ || shut_down_; };
+    const auto woken = [this]() HSO_REQUIRES(mutex_) { return delay_dirty_ || shut_down_; };
     if (!next_due) {
       delay_changed_.wait(lock, stop, woken);
     } else {
@@ -240,7 +242,7 @@ void WorkQueue::delay_loop(std::stop_token stop) {
 }
 
 Clock::Duration WorkQueue::longest_running() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Clock::TimePoint now = clock_.now();
   Clock::Duration longest = Clock::Duration::zero();
   for (const auto& [key, since] : in_flight_since_) {
@@ -250,7 +252,7 @@ Clock::Duration WorkQueue::longest_running() const {
 }
 
 void WorkQueue::report_gauges() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Clock::TimePoint now = clock_.now();
   Clock::Duration longest = Clock::Duration::zero();
   Clock::Duration unfinished = Clock::Duration::zero();

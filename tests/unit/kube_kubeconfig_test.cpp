@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/errors.hpp"
@@ -470,6 +471,34 @@ TEST(Tls, ParsesBundlesAndRejectsGarbage) {
   EXPECT_NO_THROW(ClientIdentity(a.cert_pem, a.key_pem, "cert", "key"));
   const TestCertificate future = make_certificate(3600, 7200);
   EXPECT_THROW(ClientIdentity(future.cert_pem, future.key_pem, "cert", "key"), ConfigError);
+}
+
+// OpenSSL 3.0 races when handshakes on two threads share one X509_STORE (TESTING.md, "Data
+// races"), so no two connections may share a store, nor the certificates in it.
+TEST(Tls, EveryConnectionVerifiesWithAStoreOfItsOwn) {
+  const TestCertificate ca = make_certificate();
+  const CaBundle bundle(ca.cert_pem, "ca");
+  struct CtxDeleter {
+    void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+  };
+  const std::unique_ptr<SSL_CTX, CtxDeleter> first(SSL_CTX_new(TLS_client_method()));
+  const std::unique_ptr<SSL_CTX, CtxDeleter> second(SSL_CTX_new(TLS_client_method()));
+  ASSERT_TRUE(first && second);
+  require_server_verification(first.get(), bundle, "server.example");
+  require_server_verification(second.get(), bundle, "server.example");
+
+  X509_STORE* first_store = SSL_CTX_get_cert_store(first.get());
+  X509_STORE* second_store = SSL_CTX_get_cert_store(second.get());
+  ASSERT_NE(first_store, second_store);
+  STACK_OF(X509_OBJECT)* first_objects = X509_STORE_get0_objects(first_store);
+  STACK_OF(X509_OBJECT)* second_objects = X509_STORE_get0_objects(second_store);
+  ASSERT_EQ(sk_X509_OBJECT_num(first_objects), 1);
+  ASSERT_EQ(sk_X509_OBJECT_num(second_objects), 1);
+  X509* first_cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(first_objects, 0));
+  X509* second_cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(second_objects, 0));
+  ASSERT_NE(first_cert, nullptr);
+  EXPECT_NE(first_cert, second_cert);
+  EXPECT_EQ(X509_cmp(first_cert, second_cert), 0) << "the same CA in both";
 }
 
 }  // namespace

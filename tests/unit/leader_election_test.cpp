@@ -143,6 +143,9 @@ TEST(LeaderElectionRecordTest, FormatsMicroTime) {
   const std::chrono::system_clock::time_point time{
       std::chrono::microseconds(1'700'000'000'123'456)};
   EXPECT_EQ(format_micro_time(time), "2023-11-14T22:13:20.123456Z");
+  const std::chrono::system_clock::time_point padded{
+      std::chrono::microseconds(1'700'000'000'000'005)};
+  EXPECT_EQ(format_micro_time(padded), "2023-11-14T22:13:20.000005Z");
 }
 
 TEST(LeaderIdentityTest, IsHostnamePlusRandomSuffix) {

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hso/kube/api_client.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::app {
 
@@ -25,8 +25,9 @@ class PermissionMonitor final : public kube::RequestObserver {
 
  private:
   kube::RequestObserver& next_;
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, bool, std::less<>> forbidden_;
+  mutable Mutex mutex_;
+  std::map<std::pair<std::string, std::string>, bool, std::less<>> forbidden_
+      HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::app

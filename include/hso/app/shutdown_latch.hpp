@@ -1,9 +1,10 @@
 #pragma once
 
 #include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
+
+#include "hso/util/mutex.hpp"
 
 namespace hso::app {
 
@@ -17,9 +18,9 @@ class ShutdownLatch {
   bool triggered() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::optional<int> exit_code_;
+  mutable Mutex mutex_;
+  std::condition_variable_any changed_;
+  std::optional<int> exit_code_ HSO_GUARDED_BY(mutex_);
 };
 
 // Turns SIGTERM and SIGINT into a latch trigger; a second one exits at once. The signals must be

@@ -17,6 +17,7 @@
 #include "hso/reconciler/async_event_recorder.hpp"
 #include "hso/reconciler/reconciler.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 #include "hso/workqueue/work_queue.hpp"
 
 namespace hso::controller {
@@ -86,9 +87,12 @@ class HeadlessServiceController {
   std::unique_ptr<reconciler::AsyncEventRecorder> events_;
   std::unique_ptr<reconciler::Reconciler> reconciler_;
   std::atomic<bool> workers_started_{false};
+  // Started and joined only by the thread that drives leadership (the election runner's, or the
+  // main thread without election), and by the main thread once that runner is joined. Not under
+  // workers_mutex_: the starter takes that mutex itself, and is joined without it.
   std::jthread starter_;
-  std::mutex workers_mutex_;
-  std::vector<std::jthread> workers_;
+  Mutex workers_mutex_;
+  std::vector<std::jthread> workers_ HSO_GUARDED_BY(workers_mutex_);
 };
 
 }  // namespace hso::controller

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "hso/util/mutex.hpp"
 
 namespace hso::http {
 
@@ -47,8 +48,8 @@ class HealthChecks {
   static CheckResult run(const NamedCheck& check);
 
   std::string endpoint_name_;
-  mutable std::mutex mutex_;
-  std::vector<NamedCheck> checks_;
+  mutable Mutex mutex_;
+  std::vector<NamedCheck> checks_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::http

@@ -1,13 +1,13 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "hso/kube/api_client.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::http {
 
@@ -41,12 +41,12 @@ class ScrapeAuthorizer {
   const Clock& clock_;
   const std::chrono::seconds ttl_;
   const std::string path_;
-  std::mutex mutex_;
   struct CachedDecision {
-    ScrapeDecision decision;
+    ScrapeDecision decision = ScrapeDecision::kForbidden;
     Clock::TimePoint expires;
   };
-  std::unordered_map<std::string, CachedDecision> cache_;  // by token hash
+  Mutex mutex_;
+  std::unordered_map<std::string, CachedDecision> cache_ HSO_GUARDED_BY(mutex_);  // by token hash
 };
 
 }  // namespace hso::http

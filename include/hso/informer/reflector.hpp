@@ -4,7 +4,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -15,6 +14,7 @@
 #include "hso/kube/backoff.hpp"
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::informer {
 
@@ -100,10 +100,10 @@ class Reflector {
   kube::Backoff::UniformRandom random_;
   kube::Backoff backoff_;
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   mutable std::condition_variable_any synced_changed_;
-  std::string resource_version_;
-  std::string last_error_;
+  std::string resource_version_ HSO_GUARDED_BY(mutex_);
+  std::string last_error_ HSO_GUARDED_BY(mutex_);
   std::atomic<bool> synced_{false};
   // Only the reflector's thread reads or changes these.
   bool streaming_;

@@ -6,10 +6,8 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "hso/informer/object_sink.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::informer {
 
@@ -70,7 +69,7 @@ class Store final : public ObjectSink {
   Store& operator=(const Store&) = delete;
 
   void add_index(std::string name, IndexFunction function) {
-    std::unique_lock lock(mutex_);
+    WriterLock lock(mutex_);
     if (find_index(name) != nullptr) {
       throw std::invalid_argument("index already exists: " + name);
     }
@@ -86,13 +85,13 @@ class Store final : public ObjectSink {
   const std::string& resource() const { return resource_; }
 
   Ptr get(std::string_view key) const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     const auto it = objects_.find(key);
     return it == objects_.end() ? nullptr : it->second;
   }
 
   std::vector<Ptr> list() const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     std::vector<Ptr> result;
     result.reserve(objects_.size());
     for (const Entry& entry : objects_) {
@@ -102,7 +101,7 @@ class Store final : public ObjectSink {
   }
 
   std::vector<std::string> keys() const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     std::vector<std::string> result;
     result.reserve(objects_.size());
     for (const Entry& entry : objects_) {
@@ -114,7 +113,7 @@ class Store final : public ObjectSink {
   // Objects whose index function returned `value`. Throws std::invalid_argument for an unknown
   // index name (a programming error).
   std::vector<Ptr> by_index(std::string_view index_name, std::string_view value) const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     const Index& index = require_index(index_name);
     std::vector<Ptr> result;
     const auto bucket = index.buckets.find(value);
@@ -130,7 +129,7 @@ class Store final : public ObjectSink {
   // Keys of the objects found under `value`, for callers that enqueue work.
   std::vector<std::string> keys_by_index(std::string_view index_name,
                                          std::string_view value) const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     const Index& index = require_index(index_name);
     std::vector<std::string> result;
     const auto bucket = index.buckets.find(value);
@@ -144,7 +143,7 @@ class Store final : public ObjectSink {
   }
 
   std::size_t size() const {
-    std::shared_lock lock(mutex_);
+    ReaderLock lock(mutex_);
     return objects_.size();
   }
 
@@ -163,7 +162,7 @@ class Store final : public ObjectSink {
     }
     std::vector<Change> changes;
     {
-      std::unique_lock lock(mutex_);
+      WriterLock lock(mutex_);
       if (kept(*projected->second)) {
         apply_locked(std::move(projected->first), std::move(projected->second), changes);
       } else if (const auto it = objects_.find(projected->first); it != objects_.end()) {
@@ -181,7 +180,7 @@ class Store final : public ObjectSink {
     }
     std::vector<Change> changes;
     {
-      std::unique_lock lock(mutex_);
+      WriterLock lock(mutex_);
       const auto it = objects_.find(*key);
       if (it == objects_.end()) {
         return;
@@ -250,7 +249,7 @@ class Store final : public ObjectSink {
   void replace_all(Map staged) {
     std::vector<Change> changes;
     {
-      std::unique_lock lock(mutex_);
+      WriterLock lock(mutex_);
       for (auto it = objects_.begin(); it != objects_.end();) {
         auto current = it++;
         if (!staged.contains(current->first)) {
@@ -264,7 +263,7 @@ class Store final : public ObjectSink {
     notify(changes);
   }
 
-  void apply_locked(std::string key, Ptr value, std::vector<Change>& changes) {
+  void apply_locked(std::string key, Ptr value, std::vector<Change>& changes) HSO_REQUIRES(mutex_) {
     const auto it = objects_.find(key);
     if (it == objects_.end()) {
       const auto [inserted, unused] = objects_.emplace(std::move(key), value);
@@ -290,7 +289,7 @@ class Store final : public ObjectSink {
         Change{Change::Kind::kUpdate, it->first, std::move(old_value), std::move(value)});
   }
 
-  void erase_locked(typename Map::iterator it, std::vector<Change>& changes) {
+  void erase_locked(typename Map::iterator it, std::vector<Change>& changes) HSO_REQUIRES(mutex_) {
     for (Index& index : indexes_) {
       index_erase(index, *it, *it->second);
     }
@@ -324,7 +323,7 @@ class Store final : public ObjectSink {
     }
   }
 
-  const Index* find_index(std::string_view name) const {
+  const Index* find_index(std::string_view name) const HSO_REQUIRES_SHARED(mutex_) {
     for (const Index& index : indexes_) {
       if (index.name == name) {
         return &index;
@@ -333,7 +332,7 @@ class Store final : public ObjectSink {
     return nullptr;
   }
 
-  const Index& require_index(std::string_view name) const {
+  const Index& require_index(std::string_view name) const HSO_REQUIRES_SHARED(mutex_) {
     const Index* index = find_index(name);
     if (index == nullptr) {
       throw std::invalid_argument("unknown index: " + std::string(name));
@@ -370,13 +369,15 @@ class Store final : public ObjectSink {
   const std::string resource_;
   const Projection project_;
   const KeepFunction keep_;
+  // Registered before the reflector that feeds the store starts (its thread start orders them),
+  // read-only after that: no lock.
   std::vector<AddHandler> add_handlers_;
   std::vector<UpdateHandler> update_handlers_;
   std::vector<DeleteHandler> delete_handlers_;
 
-  mutable std::shared_mutex mutex_;
-  Map objects_;
-  std::vector<Index> indexes_;
+  mutable SharedMutex mutex_;
+  Map objects_ HSO_GUARDED_BY(mutex_);
+  std::vector<Index> indexes_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::informer

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -35,10 +35,10 @@ class Backoff {
   BackoffPolicy policy_;
   const Clock& clock_;
   UniformRandom random_;
-  std::mutex mutex_;
-  double base_ms_;
-  bool has_failed_ = false;
-  Clock::TimePoint last_failure_{};
+  Mutex mutex_;
+  double base_ms_ HSO_GUARDED_BY(mutex_);
+  bool has_failed_ HSO_GUARDED_BY(mutex_) = false;
+  Clock::TimePoint last_failure_ HSO_GUARDED_BY(mutex_){};
 };
 
 // Uniform values in [0, 1) from a per-thread engine seeded by std::random_device.

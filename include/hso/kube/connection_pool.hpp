@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/tls.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace httplib {
 class ClientImpl;
@@ -49,9 +49,9 @@ class ConnectionPool {
   const bool insecure_;
   const ConnectionSettings settings_;
   std::unique_ptr<CaBundle> ca_;
-  mutable std::mutex mutex_;
-  std::vector<Connection> idle_;
-  std::shared_ptr<const ClientIdentity> idle_identity_;
+  mutable Mutex mutex_;
+  std::vector<Connection> idle_ HSO_GUARDED_BY(mutex_);
+  std::shared_ptr<const ClientIdentity> idle_identity_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::kube

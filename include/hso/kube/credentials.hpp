@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/tls.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -51,10 +51,10 @@ class TokenFileCredentialProvider final : public CredentialProvider {
   const std::shared_ptr<const ClientIdentity> identity_;
   const Clock& clock_;
   const std::chrono::milliseconds reread_period_;
-  std::mutex mutex_;
-  std::string token_;
-  bool stale_ = true;
-  Clock::TimePoint read_at_{};
+  Mutex mutex_;
+  std::string token_ HSO_GUARDED_BY(mutex_);
+  bool stale_ HSO_GUARDED_BY(mutex_) = true;
+  Clock::TimePoint read_at_ HSO_GUARDED_BY(mutex_){};
 };
 
 struct CredentialOptions {

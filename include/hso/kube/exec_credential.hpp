@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/credentials.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -47,16 +47,16 @@ class ExecCredentialProvider final : public CredentialProvider {
   void on_unauthorized() override;
 
  private:
-  Credential run_plugin();
+  Credential run_plugin() HSO_REQUIRES(mutex_);
 
   const ExecConfig exec_;
   const std::string server_url_;
   const std::string ca_pem_;
   const Clock& clock_;
   const std::chrono::milliseconds timeout_;
-  std::mutex mutex_;
-  std::optional<Credential> cached_;
-  std::optional<std::chrono::system_clock::time_point> expiration_;
+  Mutex mutex_;
+  std::optional<Credential> cached_ HSO_GUARDED_BY(mutex_);
+  std::optional<std::chrono::system_clock::time_point> expiration_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::kube

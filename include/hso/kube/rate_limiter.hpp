@@ -5,6 +5,7 @@
 #include <stop_token>
 
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -27,15 +28,15 @@ class TokenBucketRateLimiter {
   int burst() const { return burst_; }
 
  private:
-  void refill(Clock::TimePoint now);
+  void refill(Clock::TimePoint now) HSO_REQUIRES(mutex_);
 
   const double qps_;
   const int burst_;
   const Clock& clock_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable_any stopped_;
-  double tokens_;
-  Clock::TimePoint last_refill_;
+  double tokens_ HSO_GUARDED_BY(mutex_);
+  Clock::TimePoint last_refill_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::kube

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <mutex>
-
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -21,8 +20,8 @@ class ServerPushback {
 
  private:
   const Clock& clock_;
-  mutable std::mutex mutex_;
-  Clock::TimePoint hold_until_{};
+  mutable Mutex mutex_;
+  Clock::TimePoint hold_until_ HSO_GUARDED_BY(mutex_){};
 };
 
 }  // namespace hso::kube

@@ -33,16 +33,22 @@ EvpPkeyPtr parse_private_key_pem(std::string_view pem, const std::string& what);
 void check_certificate_validity(X509* cert, const std::string& what,
                                 std::chrono::system_clock::time_point now);
 
-// Trust anchors for verifying the API server; shared by every connection of a client.
+// Trust anchors for verifying the API server. Every connection gets a store of its own, made from
+// the same PEM: OpenSSL 3.0 is not safe with one X509_STORE shared by handshakes on several
+// threads (a lookup writes a cached certificate field under the store's lock while another
+// handshake reads it without the lock; ThreadSanitizer reports it, openssl/openssl#25202).
+// Connections are pooled and long-lived, so the extra parse is rare and cheap.
 class CaBundle {
  public:
-  // Empty PEM: the system's default trust store.
+  // Empty PEM: the system's default trust store. Throws ConfigError for unusable PEM, so that a
+  // bad CA is reported when the configuration is loaded, not at the first connection.
   CaBundle(std::string_view pem, const std::string& what);
-  // A new reference to the store (SSL_CTX_set_cert_store takes ownership of one).
-  X509_STORE* new_reference() const;
+  // A new store holding certificates of its own (SSL_CTX_set_cert_store takes ownership).
+  X509StorePtr new_store() const;
 
  private:
-  X509StorePtr store_;
+  std::string pem_;
+  std::string what_;
 };
 
 // A client certificate and its private key, checked to belong together.

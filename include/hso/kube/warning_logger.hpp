@@ -1,11 +1,12 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
+
+#include "hso/util/mutex.hpp"
 
 namespace hso::kube {
 
@@ -22,8 +23,8 @@ class WarningLogger {
 
  private:
   std::size_t max_remembered_;
-  std::mutex mutex_;
-  std::unordered_set<std::string> seen_;
+  Mutex mutex_;
+  std::unordered_set<std::string> seen_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::kube

@@ -53,6 +53,8 @@ class LeaderElectionRunner {
   LeadershipEnd renew_until_lost(std::stop_token stop);
   Clock::Duration jittered_retry_period();
 
+  // Everything but finished_ is used by the runner's thread only (or by the caller of run());
+  // the elector and metrics synchronise their own state.
   LeaseElector& elector_;
   const Clock& clock_;
   metrics::LeaderMetrics& metrics_;

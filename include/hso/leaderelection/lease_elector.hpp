@@ -1,6 +1,5 @@
 #pragma once
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 #include "hso/leaderelection/lease_elector_config.hpp"
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::leaderelection {
 
@@ -54,6 +54,7 @@ class LeaseElector {
   LeaderElectionRecord next_record(const LeaderElectionRecord& current) const;
   void observe(const LeaderElectionRecord& record, Clock::TimePoint now);
   void succeeded(nlohmann::json lease, const LeaderElectionRecord& record, Clock::TimePoint now);
+  std::optional<LeaderElectionRecord> last_observed() const;
 
   kube::ApiClient& client_;
   const Clock& clock_;
@@ -61,8 +62,10 @@ class LeaseElector {
   metrics::LeaderMetrics& metrics_;
   LeadershipGate gate_;
 
-  mutable std::mutex mutex_;  // guards the observed state below for observed_holder()
-  std::optional<LeaderElectionRecord> observed_record_;
+  // The record is read by observed_holder() from other threads; the rest below only by the
+  // thread that calls try_acquire_or_renew() and release().
+  mutable Mutex mutex_;
+  std::optional<LeaderElectionRecord> observed_record_ HSO_GUARDED_BY(mutex_);
   Clock::TimePoint observed_time_{};
   // The Lease as last written by us, for renewing without a GET first.
   std::optional<nlohmann::json> own_lease_;

@@ -5,9 +5,10 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "hso/util/mutex.hpp"
 
 namespace hso::metrics {
 
@@ -31,9 +32,9 @@ class MetricsRegistry {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  mutable std::mutex mutex_;
-  std::vector<std::function<void()>> hooks_;
-  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+  mutable Mutex mutex_;
+  std::vector<std::function<void()>> hooks_ HSO_GUARDED_BY(mutex_);
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::metrics

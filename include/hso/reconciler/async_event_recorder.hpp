@@ -4,11 +4,11 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "hso/reconciler/event_recorder.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::reconciler {
 
@@ -46,12 +46,12 @@ class AsyncEventRecorder final : public EventRecorder {
 
   std::unique_ptr<EventRecorder> inner_;
   const std::size_t capacity_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable_any changed_;
-  std::deque<Pending> pending_;
-  bool sending_ = false;
-  bool dropping_ = false;
-  bool stopped_ = false;
+  std::deque<Pending> pending_ HSO_GUARDED_BY(mutex_);
+  bool sending_ HSO_GUARDED_BY(mutex_) = false;
+  bool dropping_ HSO_GUARDED_BY(mutex_) = false;
+  bool stopped_ HSO_GUARDED_BY(mutex_) = false;
   std::jthread sender_;  // last: it uses everything above
 };
 

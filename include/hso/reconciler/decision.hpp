@@ -60,6 +60,9 @@ enum class ExistingService { kAbsent, kOwned, kAdoptable, kForeign };
 ExistingService classify_service(const nlohmann::json* existing, const PodInfo* winner,
                                  const ReconcileOptions& options);
 
+// Its implicit move is noexcept; bugprone-exception-escape cannot see that through
+// nlohmann::json (as for RawWatchEvent).
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct ServicePlan {
   enum class Action {
     kNothing,       // absent and unwanted, or owned and matching

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -10,6 +9,7 @@
 #include "hso/metrics/sinks.hpp"
 #include "hso/reconciler/pod_info.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::reconciler {
 
@@ -45,16 +45,16 @@ class ApiEventRecorder final : public EventRecorder {
               std::string_view note) override;
 
  private:
-  bool remembered(const std::string& name);
-  void remember(const std::string& name);
+  bool remembered(const std::string& name) HSO_EXCLUDES(mutex_);
+  void remember(const std::string& name) HSO_EXCLUDES(mutex_);
 
   kube::ApiClient& api_;
   metrics::ReconcileMetrics& metrics_;
   const Clock& clock_;
   std::string reporting_instance_;
   std::size_t max_remembered_;
-  std::mutex mutex_;
-  std::unordered_set<std::string> reported_;  // namespace/event name
+  Mutex mutex_;
+  std::unordered_set<std::string> reported_ HSO_GUARDED_BY(mutex_);  // namespace/event name
 };
 
 }  // namespace hso::reconciler

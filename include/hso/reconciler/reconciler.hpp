@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -16,6 +15,7 @@
 #include "hso/reconciler/sources.hpp"
 #include "hso/reconciler/write_expectations.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::reconciler {
 
@@ -90,10 +90,10 @@ class Reconciler {
     std::map<metrics::SkipReason, std::size_t> skipped;
     std::set<std::string> skip_ids;  // "<pod uid>|<reason>"
   };
-  std::mutex state_mutex_;
-  std::map<std::string, KeyState> key_states_;
-  std::size_t managed_total_ = 0;
-  std::map<metrics::SkipReason, std::size_t> skipped_totals_;
+  Mutex state_mutex_;
+  std::map<std::string, KeyState> key_states_ HSO_GUARDED_BY(state_mutex_);
+  std::size_t managed_total_ HSO_GUARDED_BY(state_mutex_) = 0;
+  std::map<metrics::SkipReason, std::size_t> skipped_totals_ HSO_GUARDED_BY(state_mutex_);
 };
 
 }  // namespace hso::reconciler

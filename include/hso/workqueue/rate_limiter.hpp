@@ -2,11 +2,11 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::workqueue {
 
@@ -34,14 +34,14 @@ class RetryRateLimiter {
 
  private:
   Clock::Duration per_key_delay(int previous_failures) const;
-  Clock::Duration overall_delay(Clock::TimePoint now);
+  Clock::Duration overall_delay(Clock::TimePoint now) HSO_REQUIRES(mutex_);
 
   const RateLimitPolicy policy_;
   const Clock& clock_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, int> failures_;
-  double tokens_;
-  Clock::TimePoint refilled_at_;
+  mutable Mutex mutex_;
+  std::unordered_map<std::string, int> failures_ HSO_GUARDED_BY(mutex_);
+  double tokens_ HSO_GUARDED_BY(mutex_);
+  Clock::TimePoint refilled_at_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::workqueue

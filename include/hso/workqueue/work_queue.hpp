@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <queue>
 #include <stop_token>
@@ -15,6 +14,7 @@
 
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 #include "hso/workqueue/rate_limiter.hpp"
 
 namespace hso::workqueue {
@@ -92,8 +92,8 @@ class WorkQueue {
     }
   };
 
-  void add_locked(const std::string& key, Clock::TimePoint now);
-  std::optional<Clock::TimePoint> promote_due_locked(Clock::TimePoint now);
+  void add_locked(const std::string& key, Clock::TimePoint now) HSO_REQUIRES(mutex_);
+  std::optional<Clock::TimePoint> promote_due_locked(Clock::TimePoint now) HSO_REQUIRES(mutex_);
   void delay_loop(std::stop_token stop);
 
   void start_delay_thread();
@@ -103,23 +103,26 @@ class WorkQueue {
   const bool run_delay_thread_;
   RetryRateLimiter rate_limiter_;
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable_any key_ready_;
   std::condition_variable_any delay_changed_;
   std::condition_variable_any drained_;
-  bool shut_down_ = false;
-  bool delay_dirty_ = false;
+  bool shut_down_ HSO_GUARDED_BY(mutex_) = false;
+  bool delay_dirty_ HSO_GUARDED_BY(mutex_) = false;
 
-  std::deque<std::string> ready_;
+  std::deque<std::string> ready_ HSO_GUARDED_BY(mutex_);
   // Keys that need processing (ready, or re-added while in flight) -> when first added.
-  std::unordered_map<std::string, Clock::TimePoint> waiting_since_;
+  std::unordered_map<std::string, Clock::TimePoint> waiting_since_ HSO_GUARDED_BY(mutex_);
   // Keys handed to a worker -> when.
-  std::unordered_map<std::string, Clock::TimePoint> in_flight_since_;
+  std::unordered_map<std::string, Clock::TimePoint> in_flight_since_ HSO_GUARDED_BY(mutex_);
   // Min-heap with lazy deletion: an entry counts only if it matches delayed_due_.
-  std::priority_queue<DelayedKey, std::vector<DelayedKey>, std::greater<>> delayed_heap_;
-  std::unordered_map<std::string, Clock::TimePoint> delayed_due_;
-  std::uint64_t next_sequence_ = 0;
+  std::priority_queue<DelayedKey, std::vector<DelayedKey>, std::greater<>> delayed_heap_
+      HSO_GUARDED_BY(mutex_);
+  std::unordered_map<std::string, Clock::TimePoint> delayed_due_ HSO_GUARDED_BY(mutex_);
+  std::uint64_t next_sequence_ HSO_GUARDED_BY(mutex_) = 0;
 
+  // Replaced only by reopen(), which runs after the previous workers are joined, on the thread
+  // that starts them; no lock.
   std::jthread delay_thread_;  // last: it uses everything above
 };
 

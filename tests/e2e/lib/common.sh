@@ -133,7 +133,7 @@ e2e_cleanup() {
   for name in $(operator_names); do
     if ! sanitizer_clean "${name}"; then
       say "operator ${name}: sanitizer report in its log:"
-      grep -n -A 30 -E 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' \
+      grep -n -A 30 -E "${SANITIZER_REPORT_PATTERN}" \
         "${E2E_STATE}/operators/${name}/log" | head -n 80 >&2
       rc=1
     fi
@@ -596,8 +596,13 @@ terminate_process() {
 # stop_operator_quietly NAME: prints the exit status; returns 1 if it had to be killed.
 stop_operator_quietly() { terminate_process "$(operator_dir "$1")" 45; }
 
+# What a sanitizer prints when it finds something: ASan, LSan and UBSan (the default test build)
+# say ERROR or "runtime error:"; ThreadSanitizer (build-tsan) says WARNING for a race and FATAL
+# when it cannot run at all.
+SANITIZER_REPORT_PATTERN='(ERROR|WARNING|FATAL): (Address|Leak|Undefined|Thread)Sanitizer|runtime error:'
+
 sanitizer_clean() {
-  ! grep -q -E 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$(operator_log "$1")" 2>/dev/null
+  ! grep -q -E "${SANITIZER_REPORT_PATTERN}" "$(operator_log "$1")" 2>/dev/null
 }
 
 lease_acquire_time() { # NAMESPACE NAME
