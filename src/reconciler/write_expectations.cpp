@@ -44,14 +44,14 @@ void WriteExpectations::deleted(const std::string& key, metrics::ObjectKind kind
 
 void WriteExpectations::expect(const std::string& key, ObjectId id, Expectation expectation) {
   expectation.deadline = clock_.now() + patience_;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   expectations_[key][std::move(id)] = std::move(expectation);
 }
 
 std::optional<std::string> WriteExpectations::unseen(const std::string& key,
                                                      const CacheLookup& cached) {
   // The lookups read informer stores, which never call back into this class.
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto found = expectations_.find(key);
   if (found == expectations_.end())
     return std::nullopt;
@@ -79,7 +79,7 @@ std::optional<std::string> WriteExpectations::unseen(const std::string& key,
 }
 
 std::size_t WriteExpectations::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return expectations_.size();
 }
 

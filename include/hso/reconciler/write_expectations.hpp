@@ -4,13 +4,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/mutex.hpp"
 
 namespace hso::reconciler {
 
@@ -58,8 +58,8 @@ class WriteExpectations {
 
   const Clock& clock_;
   const std::chrono::milliseconds patience_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::map<ObjectId, Expectation>> expectations_;
+  mutable Mutex mutex_;
+  std::map<std::string, std::map<ObjectId, Expectation>> expectations_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::reconciler
