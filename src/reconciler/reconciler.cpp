@@ -25,14 +25,6 @@ std::string resource_version_of(const json& object) {
   return json_string_at(json_child(object, "metadata"), "resourceVersion");
 }
 
-std::string uid_of(const json& object) {
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object())
-    return {};
-  const auto uid = metadata->find("uid");
-  return uid != metadata->end() && uid->is_string() ? uid->get<std::string>() : std::string();
-}
-
 std::string collection_path(metrics::ObjectKind kind, const std::string& namespace_name) {
   switch (kind) {
     case metrics::ObjectKind::kService:
@@ -50,20 +42,6 @@ std::string collection_path(metrics::ObjectKind kind, const std::string& namespa
 std::string object_path(metrics::ObjectKind kind, const std::string& namespace_name,
                         const std::string& name) {
   return collection_path(kind, namespace_name) + "/" + name;
-}
-
-const char* kind_name(metrics::ObjectKind kind) {
-  switch (kind) {
-    case metrics::ObjectKind::kService:
-      return "Service";
-    case metrics::ObjectKind::kEndpointSlice:
-      return "EndpointSlice";
-    case metrics::ObjectKind::kEndpoints:
-      return "Endpoints";
-    case metrics::ObjectKind::kEvent:
-      return "Event";
-  }
-  return "object";
 }
 
 const char* action_name(metrics::WriteAction action) {
@@ -212,7 +190,7 @@ std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey&
       try {
         const json created = api_.create(paths::services(key.namespace_name), plan.body);
         written_.written(key.str(), metrics::ObjectKind::kService, created, "");
-        service_uid = uid_of(created);
+        service_uid = json_string_at(json_child(created, "metadata"), "uid");
       } catch (const kube::ApiError& error) {
         if (!error.is_invalid())
           throw;
@@ -295,8 +273,8 @@ void Reconciler::execute(const ServiceKey& key, const ObjectWrite& write) {
       return;
   }
   metrics_.object_written(write.kind, write.action);
-  spdlog::info("{} {} {}/{}", action_name(write.action), kind_name(write.kind), key.namespace_name,
-               write.name);
+  spdlog::info("{} {} {}/{}", action_name(write.action), object_kind_name(write.kind),
+               key.namespace_name, write.name);
 }
 
 void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const std::string& name,
@@ -314,7 +292,7 @@ void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const s
   }
   written_.deleted(key.str(), kind, name, uid);
   metrics_.object_written(kind, metrics::WriteAction::kDelete);
-  spdlog::info("deleted {} {}/{}", kind_name(kind), key.namespace_name, name);
+  spdlog::info("deleted {} {}/{}", object_kind_name(kind), key.namespace_name, name);
 }
 
 std::shared_ptr<const json> Reconciler::cached(const ServiceKey& key, metrics::ObjectKind kind,

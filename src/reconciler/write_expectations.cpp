@@ -9,7 +9,9 @@ std::string metadata_field(const nlohmann::json& object, std::string_view field)
   return json_string_at(json_child(object, "metadata"), field);
 }
 
-const char* kind_name(metrics::ObjectKind kind) {
+}  // namespace
+
+const char* object_kind_name(metrics::ObjectKind kind) {
   switch (kind) {
     case metrics::ObjectKind::kService:
       return "Service";
@@ -22,8 +24,6 @@ const char* kind_name(metrics::ObjectKind kind) {
   }
   return "object";
 }
-
-}  // namespace
 
 WriteExpectations::WriteExpectations(const Clock& clock, std::chrono::milliseconds patience)
     : clock_(clock), patience_(patience) {}
@@ -70,7 +70,7 @@ std::optional<std::string> WriteExpectations::unseen(const std::string& key,
       continue;
     }
     if (!waiting)
-      waiting = std::string(kind_name(id.first)) + " " + id.second;
+      waiting = std::string(object_kind_name(id.first)) + " " + id.second;
     ++it;
   }
   if (pending.empty())

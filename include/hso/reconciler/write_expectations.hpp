@@ -62,4 +62,7 @@ class WriteExpectations {
   std::map<std::string, std::map<ObjectId, Expectation>> expectations_ HSO_GUARDED_BY(mutex_);
 };
 
+// "Service", "EndpointSlice", ...: the kind as the API names it, for logs and messages.
+const char* object_kind_name(metrics::ObjectKind kind);
+
 }  // namespace hso::reconciler
