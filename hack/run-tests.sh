@@ -59,7 +59,7 @@ side_checks() {
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR="$cluster_dir"
-side_log="$cluster_dir/checks-beside.log"
+side_log=""
 side_pid=""
 cleanup() {
   local code=$?
@@ -69,7 +69,6 @@ cleanup() {
   if ((code != 0)); then
     echo "run-tests: failed; component logs are kept in $cluster_dir/logs" >&2
     LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
-    [[ -f "$side_log" ]] && cp "$side_log" "$cluster_dir/logs/" 2>/dev/null
   else
     hack/local-cluster.sh down >&2 || true
     rm -rf "$cluster_dir"
@@ -78,6 +77,8 @@ cleanup() {
 }
 trap cleanup EXIT
 eval "$(hack/local-cluster.sh up)"
+# Beside the components' logs, so that a failed run keeps it with them.
+side_log="$cluster_dir/logs/checks-beside.log"
 
 step "beside the tests: release build, fuzz replay, TSan build, clang-tidy (log: $side_log)"
 # A process group of its own (set -m), so that cleanup can stop all of it.

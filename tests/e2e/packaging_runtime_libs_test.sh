@@ -47,7 +47,7 @@ fail() {
 # hack/install-deps.sh packages that only the tests or the developer tools need: the image's
 # build stage leaves them out. A package added to install-deps.sh must be listed here or be
 # installed by the build stage, or this test fails.
-test_only_packages=(clang-format libgtest-dev libgmock-dev openssl dnsutils curl ca-certificates
+test_only_packages=(clang-format clang-tidy libgtest-dev libgmock-dev openssl dnsutils curl ca-certificates
   procps psmisc prometheus jq iproute2 yamllint)
 
 # stage_run_lines STAGE: the stage's RUN instructions, one per line (continuations joined).
