@@ -38,7 +38,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 summary=()
 failed=0
 for harness in $harnesses; do
-  binary="$build_dir/fuzz_$harness"
+  binary="$build_dir/tests/fuzz/fuzz_$harness"
   corpus="tests/fuzz/corpus/$harness"
   log="$scratch/$harness.log"
   dict=$(dictionary_of "$harness")
