@@ -26,7 +26,8 @@ void check_config(const OperatorConfig& config) {
   for (const auto& namespace_name : config.namespaces)
     FUZZ_CHECK(hso::is_dns1123_label(namespace_name));
   FUZZ_CHECK(hso::is_qualified_name(config.pod_annotation));
-  FUZZ_CHECK(std::isfinite(config.kube_api_qps) && config.kube_api_qps > 0);
+  // 0 is the default: no client-side limit.
+  FUZZ_CHECK(std::isfinite(config.kube_api_qps) && config.kube_api_qps >= 0);
   FUZZ_CHECK(config.kube_api_burst >= 1 && config.kube_api_burst <= 100000);
   FUZZ_CHECK(config.workers >= 1 && config.workers <= 256);
   for (const auto duration : {config.resync_period, config.lease_duration, config.renew_deadline,
