@@ -332,15 +332,16 @@ metadata:
     e2e.hso/test: "${E2E_NAME//_/-}"
 ${labels}  annotations:
     e2e.hso/case: "${E2E_CASE:-none}"
-${annotations}spec:
-  terminationGracePeriodSeconds: 1
-  tolerations:
-  - operator: Exists
-  containers:
-  - name: app
-    image: registry.invalid/hso-e2e/app:1
+${annotations}$(pod_spec_yaml)
 ${extra}
 EOF
+}
+
+# pod_spec_yaml: the spec of every test pod (kwok runs it; its image is never pulled).
+pod_spec_yaml() {
+  printf '%s\n' "spec:" "  terminationGracePeriodSeconds: 1" "  tolerations:" \
+    "  - operator: Exists" "  containers:" "  - name: app" \
+    "    image: registry.invalid/hso-e2e/app:1"
 }
 
 # make_burst PREFIX N: N annotated pods PREFIX-0 … PREFIX-(N-1) in one request (a job's burst).
@@ -357,13 +358,7 @@ metadata:
     e2e.hso/test: \"${E2E_NAME//_/-}\"
   annotations:
     ${HSO_ANNOTATION}: \"true\"
-spec:
-  terminationGracePeriodSeconds: 1
-  tolerations:
-  - operator: Exists
-  containers:
-  - name: app
-    image: registry.invalid/hso-e2e/app:1
+$(pod_spec_yaml)
 "
   done
   k apply -f - >/dev/null <<<"${docs}" || fail "cannot create the burst of pods $1-N"
