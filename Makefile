@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench test unit fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench bench-scale test unit fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -25,6 +25,15 @@ bench: tools
 	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON
 	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
 	bench/run.sh
+
+# The scalability envelope (bench/scale.sh): 1,000 to 150,000 pods, start-up, memory, full pass and
+# latency at each step; bench/results/scale.{jsonl,tsv,png}. About an hour on the 2-core machine.
+bench-scale: tools
+	hack/install-deps.sh gnuplot-nox
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
+	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON
+	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
+	bench/scale.sh
 
 # Every tier: unit (ASan+UBSan), then integration and e2e against a private local control plane.
 test:

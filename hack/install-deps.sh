@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project builds and tests with, only those that are missing.
+# Extra package names as arguments are installed too (make bench-scale: gnuplot-nox).
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libyaml-cpp-dev
   openssl dnsutils curl ca-certificates procps psmisc prometheus jq iproute2
   yamllint # chart-testing's ct lint runs it (tests/e2e/packaging_lint_test.sh)
+  "$@"
 )
 
 missing=()

@@ -29,6 +29,8 @@
 # Environment:
 #   LOCAL_CLUSTER_DIR     state folder (default <repo>/.local-cluster)
 #   LOCAL_CLUSTER_NODES   number of kwok nodes (default 3)
+#   LOCAL_CLUSTER_ETCD_QUOTA_BYTES  etcd's backend quota (default 2 GiB, etcd's own; make
+#                         bench-scale raises it for 150,000 pods)
 #   LOCAL_CLUSTER_TIMEOUT seconds to wait for each component (default 120)
 #   LOCAL_CLUSTER_KEEP_LOGS=1  `down` keeps <state>/logs (for diagnosing failures)
 #
@@ -589,6 +591,7 @@ start_etcd() {
     --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
     --initial-cluster="local=http://127.0.0.1:${ETCD_PEER_PORT}" \
     --initial-cluster-state=new \
+    --quota-backend-bytes="${LOCAL_CLUSTER_ETCD_QUOTA_BYTES:-2147483648}" \
     --unsafe-no-fsync --log-level=warn
 }
 

@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# `make test`: install what is missing, build with ASan+UBSan, run the unit tier, then bring up a
-# private local control plane and run the integration and end-to-end tiers against it (the chaos
-# soak's short round among them). Beside those tiers, which mostly wait on the control plane, the
-# other checks build and run at the lowest CPU priority: the -O3 release build, the fuzz corpora
-# replay, the ThreadSanitizer build and clang-tidy. Then the TSan build runs the unit, integration
-# and end-to-end tiers again (TESTING.md, "Data races").
-# For a quicker local run, HSO_TEST_TSAN=0 and HSO_TEST_TIDY=0 leave those out; CI keeps both.
+# `make test`: install what is missing, build with ASan+UBSan (the Go tools build beside it), run
+# the unit tier, then bring up a private local control plane and run the integration and
+# end-to-end tiers against it (the chaos soak's short round among them). Beside those tiers, which
+# mostly wait on the control plane, the other checks build and run at the lowest CPU priority: the
+# -O3 release build, the fuzz corpora replay and the ThreadSanitizer build. Then the TSan build
+# runs the unit, integration and end-to-end tiers again (TESTING.md, "Data races").
+# clang-tidy is `make tidy` (CI runs it after this): about 14 CPU-minutes that would take make
+# test on a fresh machine over its hour; HSO_TEST_TIDY=1 puts it beside the tests again.
+# For a quicker local run, HSO_TEST_TSAN=0 leaves the TSan tiers out; CI keeps them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
 tsan=${HSO_TEST_TSAN:-1}
-tidy=${HSO_TEST_TIDY:-1}
+tidy=${HSO_TEST_TIDY:-0}
 # The end-to-end scripts that run again with the TSan operator (TESTING.md says why these).
 tsan_e2e=${HSO_TSAN_E2E:-'^e2e\.(ha|reconciler)_'}
 
 # shellcheck source=hack/lib/test-build.sh
 source hack/lib/test-build.sh
 
-test_build_deps
-# The chart and manifest checkers of tests/e2e/packaging_lint_test.sh (a cache of their own).
-hack/build-lint-tools.sh >/dev/null
+step "dependencies"
+hack/install-deps.sh
+# The control plane's programs and the chart and manifest checkers of
+# tests/e2e/packaging_lint_test.sh, built beside the ASan build and the unit tier.
+tools_log=$(mktemp "${TMPDIR:-/tmp}/hso-test-tools.XXXXXX.log")
+test_tools_start "$tools_log"
+trap test_tools_stop EXIT
 
 step "format"
 hack/check-format.sh
@@ -31,6 +37,9 @@ test_build_sanitizer_env
 
 step "unit tests"
 ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure
+
+test_tools_wait
+rm -f "$tools_log"
 
 # The checks that need no control plane, run beside the tiers that do. Each writes to its own log;
 # the first failure ends the chain.
@@ -80,7 +89,7 @@ eval "$(hack/local-cluster.sh up)"
 # Beside the components' logs, so that a failed run keeps it with them.
 side_log="$cluster_dir/logs/checks-beside.log"
 
-step "beside the tests: release build, fuzz replay, TSan build, clang-tidy (log: $side_log)"
+step "beside the tests: release build, fuzz replay, TSan build (log: $side_log)"
 # A process group of its own (set -m), so that cleanup can stop all of it.
 set -m
 side_checks >"$side_log" 2>&1 &

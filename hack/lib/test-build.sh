@@ -13,6 +13,39 @@ test_build_deps() {
   hack/build-tools.sh >/dev/null
 }
 
+# test_tools_start LOG: builds the Go tools (the control plane, then the chart and manifest
+# checkers) into their caches in the background, output to LOG; test_tools_wait waits for them.
+# On a fresh machine the Go builds keep the two cores busy only about half of the time (long
+# single-package compiles and links), so the C++ build beside them fills the rest: measured in
+# TESTING.md, "How long it takes". With the caches warm both return at once.
+test_tools_start() {
+  test_tools_log=$1
+  step "Go tools (control plane, chart checkers) in the background (log: ${test_tools_log})"
+  # A process group of its own (set -m), so that test_tools_stop can end all of it.
+  set -m
+  { hack/build-tools.sh && hack/build-lint-tools.sh; } >"${test_tools_log}" 2>&1 &
+  test_tools_pid=$!
+  set +m
+}
+
+# test_tools_stop: ends the background build if it still runs (for an EXIT trap).
+test_tools_stop() {
+  if [[ -n "${test_tools_pid:-}" ]] && kill -0 "${test_tools_pid}" 2>/dev/null; then
+    kill -- -"${test_tools_pid}" 2>/dev/null || true
+  fi
+}
+
+test_tools_wait() {
+  step "waiting for the Go tools"
+  if ! wait "${test_tools_pid}"; then
+    echo "run-tests: building the Go tools failed; its log:" >&2
+    tail -n 60 "${test_tools_log}" >&2
+    return 1
+  fi
+  test_tools_pid=""
+  grep -E 'built|using cached' "${test_tools_log}" >&2 || true
+}
+
 # test_build_asan DIR JOBS [TARGET...]: configures DIR for the sanitizer build (RelWithDebInfo)
 # and builds TARGETs (everything when none is named).
 test_build_asan() {

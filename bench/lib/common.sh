@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# What the benchmark drivers share (bench/run.sh for `make bench`, bench/scale.sh for
+# `make bench-scale`): a private local control plane torn down on exit, and one operator at a time
+# (the Release build) with its ports, start-up, CPU and memory figures. The caller sets root,
+# operator, bench, qps, burst, workers and lease_ns, then calls bench_cluster_up.
+
+started=${SECONDS}
+say() { printf '[bench +%4ds] %s\n' "$((SECONDS - started))" "$*" >&2; }
+die() {
+  say "error: $*"
+  exit 1
+}
+
+op_pid=""
+
+# bench_cluster_up MAKE_TARGET: the work folder ($work), the control plane, the cleanup on exit.
+bench_cluster_up() {
+  [[ -x "${operator}" && -x "${bench}" ]] || die "build first: ${operator} and ${bench} ($1 does)"
+  work=$(mktemp -d "${TMPDIR:-/tmp}/hso-bench.XXXXXX")
+  export LOCAL_CLUSTER_DIR=${work}/cluster
+  op_log=${work}/operator.log
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  say "local control plane in ${LOCAL_CLUSTER_DIR}"
+  eval "$("${root}/hack/local-cluster.sh" up)"
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  [[ -n "${op_pid}" ]] && kill -TERM "${op_pid}" 2>/dev/null && wait "${op_pid}" 2>/dev/null
+  if ((rc != 0)); then
+    LOCAL_CLUSTER_KEEP_LOGS=1 "${root}/hack/local-cluster.sh" down >/dev/null 2>&1
+    say "failed; operator logs and raw results kept in ${work}"
+  else
+    "${root}/hack/local-cluster.sh" down >/dev/null 2>&1
+    if [[ "${HSO_BENCH_KEEP:-0}" == 1 ]]; then say "kept ${work}"; else rm -rf "${work}"; fi
+  fi
+  exit "${rc}"
+}
+k() { kubectl --request-timeout=30s "$@"; }
+
+# ---------------------------------------------------------------------------
+# The operator: one at a time, its pid in $op_pid, its ports in $metrics_addr/$probes_addr.
+
+metrics_addr=""
+probes_addr=""
+
+# start_operator [--kube-api-qps=Q --kube-api-burst=B] [extra flags...]: $qps/$burst unless given
+# (the shipped defaults when those are empty).
+start_operator() {
+  local ports limits=()
+  [[ -z "${qps}" ]] || limits+=(--kube-api-qps "${qps}")
+  [[ -z "${burst}" ]] || limits+=(--kube-api-burst "${burst}")
+  [[ "${1:-}" != --kube-api-qps=* ]] || {
+    limits=("$1" "$2")
+    shift 2
+  }
+  mapfile -t ports < <(freeport -n 2)
+  metrics_addr=127.0.0.1:${ports[0]}
+  probes_addr=127.0.0.1:${ports[1]}
+  printf '=== start %s\n' "$*" >>"${op_log}"
+  "${operator}" run --kubeconfig "${KUBECONFIG}" --leader-election-namespace "${lease_ns}" \
+    --metrics-bind-address "${metrics_addr}" --health-probe-bind-address "${probes_addr}" \
+    ${limits[@]+"${limits[@]}"} --workers "${workers}" \
+    --log-level warn "$@" </dev/null >>"${op_log}" 2>&1 &
+  op_pid=$!
+}
+
+# Follows the start to /readyz (JSON to $1), then waits for the lease.
+follow_start() {
+  "${bench}" startup --pid="${op_pid}" --probes="${probes_addr}" >"$1"
+  local deadline=$((SECONDS + 60))
+  until curl -fsS --max-time 2 "http://${metrics_addr}/metrics" 2>/dev/null \
+    | grep -q '^leader_election_master_status{.*} 1'; do
+    ((SECONDS < deadline)) || die "the operator did not become the leader"
+    sleep 0.1
+  done
+}
+
+stop_operator() {
+  kill -TERM "${op_pid}"
+  wait "${op_pid}" || true
+  op_pid=""
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${op_pid}/stat"; }
+status_kib() { awk -v f="$1:" '$1 == f {print $2}' "/proc/${op_pid}/status"; }
+pod_events() {
+  curl -fsS "http://${metrics_addr}/metrics" \
+    | awk '/^headless_service_operator_watch_events_total\{.*resource="pods"/ {s += $NF} END {print s + 0}'
+}
+owned_services() { k get services -A -l "${managed_label}" --no-headers 2>/dev/null | wc -l; }
+
+# cpu_phase NAME COMMAND...: runs COMMAND and records the operator's CPU time and pod events.
+cpu_phase() {
+  local name=$1 ticks0 events0 ticks1 events1
+  shift
+  ticks0=$(cpu_ticks)
+  events0=$(pod_events)
+  "$@"
+  ticks1=$(cpu_ticks)
+  events1=$(pod_events)
+  printf '{"phase":"%s","cpu_seconds":%s,"pod_events":%s}\n' "${name}" \
+    "$(awk -v a="${ticks0}" -v b="${ticks1}" -v hz="$(getconf CLK_TCK)" 'BEGIN {print (b - a) / hz}')" \
+    "$((events1 - events0))" >>"${work}/cpu.jsonl"
+}
+
+settle() { # EXPECTED_RECONCILES
+  "${bench}" wait-settled --operator-metrics="${metrics_addr}" --reconciles="$1" >/dev/null
+}
+
+memory_sample() { # NAME
+  printf '{"phase":"%s","rss_kib":%s,"hwm_kib":%s}\n' "$1" "$(status_kib VmRSS)" \
+    "$(status_kib VmHWM)" >>"${work}/memory.jsonl"
+}
+
+new_namespace() {
+  k create namespace "$1" >/dev/null
+  k -n "$1" wait --for=create serviceaccount/default --timeout=60s >/dev/null
+}
