@@ -99,11 +99,11 @@ measure_step() {
     echo '{"latency_ms":{}}' >"${out}-latency.json"
   fi
   stop_operator
-  jq -cn --arg label "${label}" --argjson pods "${pods}" --argjson annotated "${annotated}" \
+  jq -cn --arg step "${label}" --argjson pods "${pods}" --argjson annotated "${annotated}" \
     --argjson rss "${rss}" --argjson pass "${pass_seconds}" \
     --slurpfile list "${out}-list.json" --slurpfile start "${out}-startup.json" \
     --slurpfile lat "${out}-latency.json" \
-    '{label: $label, pods: $pods, annotated: $annotated,
+    '{label: $step, pods: $pods, annotated: $annotated,
       apiserver_list_seconds: $list[0].seconds.median,
       ready_seconds: $start[0].ready_seconds, rss_at_ready_kib: $start[0].rss_at_ready_kib,
       full_pass_seconds: $pass, rss_steady_kib: $rss,
