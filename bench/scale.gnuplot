@@ -6,7 +6,7 @@ set output png
 set datafile separator "\t"
 set datafile missing "NaN"
 set multiplot layout 1,2 title "k8s-pod-headless-service-operator at scale (1 pod in 15 annotated)"
-set logscale x
+set logscale xy
 set xlabel "pods watched"
 set grid
 set key top left

@@ -139,8 +139,10 @@ fi
 
 mkdir -p "${results_dir}"
 cp "${work}/scale.jsonl" "${results_dir}/scale.jsonl"
-tsv_row='[.label, .pods, .annotated, .apiserver_list_seconds, .ready_seconds, .full_pass_seconds,
-         (.rss_steady_kib / 1024), (.latency_ms.median // "NaN"), (.latency_ms.p99 // "NaN")] | @tsv'
+tsv_row='def r: . * 100 | round / 100;
+  [.label, .pods, .annotated, (.apiserver_list_seconds | r), (.ready_seconds | r),
+   (.full_pass_seconds | r), (.rss_steady_kib / 1024 | r), (.latency_ms.median | if . == null then "NaN" else r end),
+   (.latency_ms.p99 | if . == null then "NaN" else r end)] | @tsv'
 jq -r "${tsv_row}" "${results_dir}/scale.jsonl" >"${results_dir}/scale.tsv"
 # The plot: the envelope's steps only (a log axis has no 0; the memory goal's row is no step).
 jq -r "select(.label | test(\"^[0-9]+\$\")) | ${tsv_row}" "${results_dir}/scale.jsonl" \
