@@ -41,6 +41,9 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The control plane's configuration files: kwok's stages, the audit policy, CoreDNS's RBAC, and the
+# templates of the Corefile and the kubeconfigs.
+config_dir=${repo_root}/hack/local-cluster
 state_dir=$(realpath -m "${LOCAL_CLUSTER_DIR:-${repo_root}/.local-cluster}")
 node_count="${LOCAL_CLUSTER_NODES:-3}"
 wait_timeout="${LOCAL_CLUSTER_TIMEOUT:-120}"
@@ -57,6 +60,18 @@ log() { printf 'local-cluster: [%3ds] %s\n' "${SECONDS}" "$*" >&2; }
 die() {
   log "error: $*"
   exit 1
+}
+
+# render TEMPLATE NAME VALUE...: TEMPLATE without its leading comment lines, each @NAME@ replaced
+# by its VALUE (values are paths, ports and names: no character of them is special to sed's `|`).
+render() {
+  local template=$1 script=()
+  shift
+  while (($# >= 2)); do
+    script+=(-e "s|@$1@|$2|g")
+    shift 2
+  done
+  sed -e '/^#/d' "${script[@]}" "${template}"
 }
 
 # ---------------------------------------------------------------------------
@@ -312,173 +327,15 @@ subjectAltName=IP:127.0.0.1,IP:${kubernetes_service_ip},DNS:localhost,DNS:kubern
 }
 
 kubeconfig() { # name
-  cat >"${state_dir}/kubeconfig/$1.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: https://127.0.0.1:${APISERVER_PORT}
-    certificate-authority: ${state_dir}/pki/ca.crt
-users:
-- name: $1
-  user:
-    client-certificate: ${state_dir}/pki/$1.crt
-    client-key: ${state_dir}/pki/$1.key
-contexts:
-- name: local
-  context:
-    cluster: local
-    user: $1
-current-context: local
-EOF
+  render "${config_dir}/kubeconfig.in" >"${state_dir}/kubeconfig/$1.kubeconfig" \
+    APISERVER_PORT "${APISERVER_PORT}" STATE_DIR "${state_dir}" USER "$1"
 }
 
 # ---------------------------------------------------------------------------
-# kwok behaviour: our own stages. Nodes become Ready at once (kwok renews their
-# Leases, which is the heartbeat the node lifecycle controller watches); a
-# scheduled pod becomes Running and Ready with an IP from the pod CIDR; a pod
-# marked for deletion is deleted (there is no kubelet to finish it).
+# kwok behaviour: our own stages (hack/local-cluster/kwok-stages.yaml says what they do).
 
 write_kwok_config() {
-  cat >"${state_dir}/kwok/stages.yaml" <<'EOF'
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: local-node-ready
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Node
-  selector:
-    matchExpressions:
-    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
-      operator: NotIn
-      values: ["True"]
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      phase: Running
-      conditions:
-      {{ range NodeConditions }}
-      - type: {{ .type | Quote }}
-        status: {{ .status | Quote }}
-        reason: {{ .reason | Quote }}
-        message: {{ .message | Quote }}
-        lastHeartbeatTime: {{ $now | Quote }}
-        lastTransitionTime: {{ $now | Quote }}
-      {{ end }}
-      addresses:
-      - type: InternalIP
-        address: {{ NodeIP | Quote }}
-      - type: Hostname
-        address: {{ .metadata.name | Quote }}
-      {{ with NodePort }}
-      daemonEndpoints:
-        kubeletEndpoint:
-          Port: {{ . }}
-      {{ end }}
-      capacity:
-        cpu: "1000"
-        memory: 4Ti
-        ephemeral-storage: 1Ti
-        pods: "30000"
-      allocatable:
-        cpu: "1000"
-        memory: 4Ti
-        ephemeral-storage: 1Ti
-        pods: "30000"
-      nodeInfo:
-        architecture: amd64
-        operatingSystem: linux
-        kubeletVersion: {{ printf "kwok-%s" Version | Quote }}
-        kubeProxyVersion: {{ printf "kwok-%s" Version | Quote }}
-        containerRuntimeVersion: {{ printf "kwok-%s" Version | Quote }}
-        kernelVersion: {{ printf "kwok-%s" Version | Quote }}
-        osImage: kwok
-        machineID: ""
-        systemUUID: ""
-        bootID: ""
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: local-pod-running
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: DoesNotExist
-    - key: '.status.phase'
-      operator: In
-      values: ["Pending"]
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      phase: Running
-      startTime: {{ $now | Quote }}
-      conditions:
-      - type: PodScheduled
-        status: "True"
-        lastTransitionTime: {{ $now | Quote }}
-      - type: Initialized
-        status: "True"
-        lastTransitionTime: {{ $now | Quote }}
-      - type: ContainersReady
-        status: "True"
-        lastTransitionTime: {{ $now | Quote }}
-      - type: Ready
-        status: "True"
-        lastTransitionTime: {{ $now | Quote }}
-      {{ range .spec.readinessGates }}
-      - type: {{ .conditionType | Quote }}
-        status: "True"
-        lastTransitionTime: {{ $now | Quote }}
-      {{ end }}
-      containerStatuses:
-      {{ range .spec.containers }}
-      - name: {{ .name | Quote }}
-        image: {{ .image | Quote }}
-        ready: true
-        started: true
-        restartCount: 0
-        state:
-          running:
-            startedAt: {{ $now | Quote }}
-      {{ end }}
-      {{ with NodeIPsWith .spec.nodeName }}
-      hostIP: {{ index . 0 | Quote }}
-      hostIPs:
-      {{ range . }}
-      - ip: {{ . | Quote }}
-      {{ end }}
-      {{ end }}
-      {{ with PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
-      podIP: {{ index . 0 | Quote }}
-      podIPs:
-      {{ range . }}
-      - ip: {{ . | Quote }}
-      {{ end }}
-      {{ end }}
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: local-pod-delete
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: Exists
-  next:
-    delete: true
-EOF
+  cp "${config_dir}/kwok-stages.yaml" "${state_dir}/kwok/stages.yaml"
 }
 
 # Objects the cluster needs beyond what the API server bootstraps: read access
@@ -501,79 +358,19 @@ metadata:
     node.alpha.kubernetes.io/ttl: \"0\"
 "
   done
-  kubectl_admin apply -f - >/dev/null <<EOF
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: system:coredns
-rules:
-- apiGroups: [""]
-  resources: [endpoints, services, pods, namespaces]
-  verbs: [list, watch]
-- apiGroups: [discovery.k8s.io]
-  resources: [endpointslices]
-  verbs: [list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: system:coredns
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: system:coredns
-subjects:
-- apiGroup: rbac.authorization.k8s.io
-  kind: User
-  name: system:coredns
-${nodes}
-EOF
+  { cat "${config_dir}/coredns-rbac.yaml"; printf '%s' "${nodes}"; } \
+    | kubectl_admin apply -f - >/dev/null
 }
 
-# The API server's audit policy: who created, changed or deleted a Service, an EndpointSlice,
-# an Endpoints or a Lease, and when (Metadata level: no bodies), for the HA tests, which tell the
-# replicas apart by user. Heartbeat Leases (kube-node-lease, kube-system) and everything else
-# are not logged, so the log stays small and costs next to nothing.
+# The API server's audit policy (hack/local-cluster/audit-policy.yaml says what it logs and why).
 write_audit_policy() {
-  cat >"${state_dir}/audit-policy.yaml" <<'EOF'
-apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: [RequestReceived]
-rules:
-  - level: None
-    resources:
-      - group: coordination.k8s.io
-        resources: [leases]
-    namespaces: [kube-node-lease, kube-system]
-  - level: Metadata
-    verbs: [create, update, patch, delete, deletecollection]
-    resources:
-      - group: ""
-        resources: [services, endpoints]
-      - group: discovery.k8s.io
-        resources: [endpointslices]
-      - group: coordination.k8s.io
-        resources: [leases]
-  - level: None
-EOF
+  cp "${config_dir}/audit-policy.yaml" "${state_dir}/audit-policy.yaml"
 }
 
 write_corefile() {
-  cat >"${state_dir}/coredns/Corefile" <<EOF
-.:${DNS_PORT} {
-    bind 127.0.0.1
-    errors
-    health 127.0.0.1:${DNS_HEALTH_PORT}
-    ready 127.0.0.1:${DNS_READY_PORT}
-    kubernetes ${cluster_domain} in-addr.arpa ip6.arpa {
-        kubeconfig ${state_dir}/kubeconfig/coredns.kubeconfig
-        pods insecure
-        fallthrough in-addr.arpa ip6.arpa
-        ttl 5
-    }
-    loadbalance
-}
-EOF
+  render "${config_dir}/Corefile.in" >"${state_dir}/coredns/Corefile" \
+    DNS_PORT "${DNS_PORT}" DNS_HEALTH_PORT "${DNS_HEALTH_PORT}" \
+    DNS_READY_PORT "${DNS_READY_PORT}" CLUSTER_DOMAIN "${cluster_domain}" STATE_DIR "${state_dir}"
 }
 
 # ---------------------------------------------------------------------------
