@@ -480,46 +480,26 @@ operator_alive() {
 }
 operator_log() { printf '%s/log\n' "$(operator_dir "$1")"; }
 
-# start_operator NAME [FLAGS...]: starts the binary in the background with --kubeconfig, free
-# loopback metrics/probe ports and, unless FLAGS give them, --namespace $ns and
-# --leader-election-namespace $ns; returns once /readyz answers 200.
-start_operator() {
-  local name=$1 dir ports arg have_ns=0 have_lens=0
-  shift
+# launch_operator NAME KUBECONFIG_FILE [FLAGS...]: the one way the tests start the binary
+# ($HSO_OPERATOR_BINARY): in the background, with that kubeconfig, free loopback metrics and probe
+# ports and FLAGS; its folder (operator_dir NAME) gets the pid, the ports, the command line, the
+# log and, once it exits, its status. Returns once the process runs; does not wait for readiness.
+launch_operator() {
+  local name=$1 kubeconfig=$2 dir ports
+  shift 2
   dir=$(operator_dir "${name}")
   if operator_alive "${name}"; then fail "operator ${name} is already running"; fi
   rm -f "${dir}/pid" "${dir}/rc"
   mkdir -p "${dir}"
   mapfile -t ports < <(freeport -n 2 -proto tcp)
   ((${#ports[@]} == 2)) || fail "freeport gave no ports"
-  local lease_ns=${ns} lease_id=k8s-pod-headless-service-operator elect=true prev=""
-  for arg in "$@"; do
-    case "${prev}" in
-      --leader-election-namespace) lease_ns=${arg} ;;
-      --leader-election-id) lease_id=${arg} ;;
-    esac
-    case "${arg}" in
-      --namespace | --namespace=*) have_ns=1 ;;
-      --leader-election-namespace=*) have_lens=1 lease_ns=${arg#*=} ;;
-      --leader-election-namespace) have_lens=1 ;;
-      --leader-election-id=*) lease_id=${arg#*=} ;;
-      --leader-elect=false) elect=false ;;
-    esac
-    prev=${arg}
-  done
-  local args=(run --kubeconfig "${KUBECONFIG}"
+  local args=(run --kubeconfig "${kubeconfig}"
     --metrics-bind-address "127.0.0.1:${ports[0]}"
     --health-probe-bind-address "127.0.0.1:${ports[1]}"
-    --log-level "${E2E_OPERATOR_LOG_LEVEL:-debug}")
-  ((have_ns)) || args+=(--namespace "${ns}")
-  ((have_lens)) || args+=(--leader-election-namespace "${ns}")
-  args+=("$@")
+    --log-level "${E2E_OPERATOR_LOG_LEVEL:-debug}" "$@")
   printf '%s\n' "${ports[0]}" >"${dir}/metrics_port"
   printf '%s\n' "${ports[1]}" >"${dir}/probe_port"
   printf '%s\n' "${args[*]}" >"${dir}/cmdline"
-  # Who held the Lease before, so that wait_for_leader can tell a new acquisition.
-  printf '%s %s %s\n' "${elect}" "${lease_ns}" "${lease_id}" >"${dir}/lease"
-  lease_acquire_time "${lease_ns}" "${lease_id}" >"${dir}/lease_before"
   printf '=== %s start: %s %s\n' "$(date -u +%FT%TZ)" "${HSO_OPERATOR_BINARY}" "${args[*]}" >>"${dir}/log"
   say "starting operator ${name}: ${args[*]}"
   # A wrapper waits for the binary and records its exit status (start/stop may run in different
@@ -539,6 +519,40 @@ start_operator() {
     ((SECONDS < deadline)) || fail "operator ${name} did not start"
     sleep 0.05
   done
+}
+
+# start_operator NAME [FLAGS...]: starts the binary in the background with --kubeconfig, free
+# loopback metrics/probe ports and, unless FLAGS give them, --namespace $ns and
+# --leader-election-namespace $ns; returns once /readyz answers 200.
+start_operator() {
+  local name=$1 dir arg have_ns=0 have_lens=0
+  shift
+  dir=$(operator_dir "${name}")
+  if operator_alive "${name}"; then fail "operator ${name} is already running"; fi
+  local lease_ns=${ns} lease_id=k8s-pod-headless-service-operator elect=true prev=""
+  for arg in "$@"; do
+    case "${prev}" in
+      --leader-election-namespace) lease_ns=${arg} ;;
+      --leader-election-id) lease_id=${arg} ;;
+    esac
+    case "${arg}" in
+      --namespace | --namespace=*) have_ns=1 ;;
+      --leader-election-namespace=*) have_lens=1 lease_ns=${arg#*=} ;;
+      --leader-election-namespace) have_lens=1 ;;
+      --leader-election-id=*) lease_id=${arg#*=} ;;
+      --leader-elect=false) elect=false ;;
+    esac
+    prev=${arg}
+  done
+  # Who held the Lease before, so that wait_for_leader can tell a new acquisition.
+  mkdir -p "${dir}"
+  printf '%s %s %s\n' "${elect}" "${lease_ns}" "${lease_id}" >"${dir}/lease"
+  lease_acquire_time "${lease_ns}" "${lease_id}" >"${dir}/lease_before"
+  local defaults=()
+  ((have_ns)) || defaults+=(--namespace "${ns}")
+  ((have_lens)) || defaults+=(--leader-election-namespace "${ns}")
+  launch_operator "${name}" "${KUBECONFIG}" ${defaults[@]+"${defaults[@]}"} "$@"
+  local ports=("$(cat "${dir}/metrics_port")" "$(cat "${dir}/probe_port")") deadline
   local started=${SECONDS}
   deadline=$((SECONDS + 90))
   until curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:${ports[1]}/readyz" 2>/dev/null; do

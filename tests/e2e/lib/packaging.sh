@@ -326,44 +326,12 @@ current-context: ${sa}
 KUBECONFIG_FILE
 }
 
-# pkg_start_operator NAME KUBECONFIG_FILE [FLAGS...]: starts the binary in the background with
-# that kubeconfig, free loopback metrics/probe ports, --namespace $ns and FLAGS; does not wait for
-# readiness. Uses lib/common.sh's operator folder layout, so its cleanup, metric() and
-# stop_operator work on it.
+# pkg_start_operator NAME KUBECONFIG_FILE [FLAGS...]: lib/common.sh's launch_operator with
+# --namespace $ns; does not wait for readiness.
 pkg_start_operator() {
-  local name=$1 kubeconfig=$2 dir ports
+  local name=$1 kubeconfig=$2
   shift 2
-  dir=$(operator_dir "${name}")
-  if operator_alive "${name}"; then fail "operator ${name} is already running"; fi
-  rm -f "${dir}/pid" "${dir}/rc"
-  mkdir -p "${dir}"
-  mapfile -t ports < <(freeport -n 2 -proto tcp)
-  ((${#ports[@]} == 2)) || fail "freeport gave no ports"
-  local args=(run --kubeconfig "${kubeconfig}"
-    --metrics-bind-address "127.0.0.1:${ports[0]}"
-    --health-probe-bind-address "127.0.0.1:${ports[1]}"
-    --log-level "${E2E_OPERATOR_LOG_LEVEL:-debug}"
-    --namespace "${ns}" "$@")
-  printf '%s\n' "${ports[0]}" >"${dir}/metrics_port"
-  printf '%s\n' "${ports[1]}" >"${dir}/probe_port"
-  printf '%s\n' "${args[*]}" >"${dir}/cmdline"
-  printf '=== %s start: %s %s\n' "$(date -u +%FT%TZ)" "${HSO_OPERATOR_BINARY}" "${args[*]}" >>"${dir}/log"
-  say "starting operator ${name}: ${args[*]}"
-  (
-    trap - EXIT
-    set +e
-    "${HSO_OPERATOR_BINARY}" "${args[@]}" </dev/null >>"${dir}/log" 2>&1 &
-    pid=$!
-    printf '%s\n' "${pid}" >"${dir}/pid.tmp"
-    mv "${dir}/pid.tmp" "${dir}/pid"
-    wait "${pid}"
-    printf '%s\n' "$?" >"${dir}/rc"
-  ) </dev/null >/dev/null 2>&1 &
-  local deadline=$((SECONDS + 10))
-  until [[ -f "${dir}/pid" ]]; do
-    ((SECONDS < deadline)) || fail "operator ${name} did not start"
-    sleep 0.05
-  done
+  launch_operator "${name}" "${kubeconfig}" --namespace "${ns}" "$@"
 }
 
 # readyz_code NAME: the HTTP status of the operator's /readyz ("000" when it does not answer).
