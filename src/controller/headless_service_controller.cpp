@@ -5,7 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "hso/controller/write_not_allowed.hpp"
+#include "hso/controller/work_outcome.hpp"
 #include "hso/reconciler/keys.hpp"
 #include "hso/reconciler/options.hpp"
 #include "hso/reconciler/ownership.hpp"
@@ -242,27 +242,13 @@ void HeadlessServiceController::work(std::stop_token stop) {
   while (auto key = queue_.get(stop)) {
     reconciler::ReconcileOutcome outcome;
     try {
+      // A write withheld by the leadership gate comes back as kNotLeading, not as an exception.
       outcome = reconciler_->reconcile(*key);
-    } catch (const WriteNotAllowed&) {
-      outcome = reconciler::ReconcileOutcome::retry("leadership lost");
     } catch (const std::exception& error) {
       spdlog::error("reconcile {}: {}", *key, error.what());
       outcome = reconciler::ReconcileOutcome::retry(error.what());
     }
-    using Kind = reconciler::ReconcileOutcome::Kind;
-    switch (outcome.kind) {
-      case Kind::kDone:
-        queue_.forget(*key);
-        break;
-      case Kind::kRequeueAfter:
-        queue_.forget(*key);
-        queue_.add_after(*key, outcome.delay);
-        break;
-      case Kind::kRetry:
-        spdlog::debug("reconcile {} will be retried: {}", *key, outcome.message);
-        queue_.add_rate_limited(*key);
-        break;
-    }
+    settle(queue_, *key, outcome);
     queue_.done(*key);
   }
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "hso/kube/errors.hpp"
 #include "hso/reconciler/api_paths.hpp"
 #include "hso/reconciler/ownership.hpp"
 
@@ -134,6 +135,10 @@ void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_vi
     }
     spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
                  error.what());
+  } catch (const kube::WriteNotAllowed&) {
+    // Not the leader (any more): the next leader reports what still holds.
+    spdlog::debug("event {} on pod {}/{} withheld: not the leader", reason, pod.namespace_name,
+                  pod.name);
   } catch (const std::exception& error) {
     spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
                  error.what());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "hso/kube/errors.hpp"
 #include "hso/reconciler/api_paths.hpp"
 #include "hso/reconciler/object_diff.hpp"
 #include "hso/util/json_access.hpp"
@@ -20,6 +21,9 @@ constexpr std::chrono::milliseconds kCacheCatchUp = 1s;
 // How long the caches may take to show the operator's own writes before they are trusted anyway.
 // Watch events arrive within milliseconds; this is the bound for a lost one.
 constexpr std::chrono::milliseconds kWritesSeenWithin = 10s;
+// When to look again at a key whose write the leadership gate withheld, should this replica still
+// be leading then (a renew that landed late opens the gate again); a lost lease drops the key.
+constexpr std::chrono::milliseconds kNotLeadingRecheck = 1s;
 
 std::string resource_version_of(const json& object) {
   return json_string_at(json_child(object, "metadata"), "resourceVersion");
@@ -71,6 +75,7 @@ metrics::ReconcileResult result_for(const ReconcileOutcome& outcome) {
     case ReconcileOutcome::Kind::kDone:
       return metrics::ReconcileResult::kSuccess;
     case ReconcileOutcome::Kind::kRequeueAfter:
+    case ReconcileOutcome::Kind::kNotLeading:
       return metrics::ReconcileResult::kRequeue;
     case ReconcileOutcome::Kind::kRetry:
       return metrics::ReconcileResult::kError;
@@ -109,6 +114,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   } else {
     try {
       outcome = reconcile_key(*parsed);
+    } catch (const kube::WriteNotAllowed&) {
+      outcome = ReconcileOutcome::not_leading(kNotLeadingRecheck);
     } catch (const kube::ApiError& error) {
       outcome = outcome_for(error);
       if (error.is_forbidden()) {

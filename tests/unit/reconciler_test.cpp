@@ -443,6 +443,19 @@ TEST_F(ReconcilerTest, ServerAndTransportErrorsAreRetriedWithBackoff) {
   EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kRetry);
 }
 
+// The leadership gate withholds a write (the lease is lost or its renew is overdue): the reconcile
+// says so, distinctly, and counts no error.
+TEST_F(ReconcilerTest, AWriteWithheldByTheLeadershipGateIsNotLeadingAndNoError) {
+  pods.pods = {make_pod("web-0")};
+  EXPECT_CALL(api, create(kServices, _)).WillOnce(Throw(kube::WriteNotAllowed()));
+  EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kError, _)).Times(0);
+  EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kRequeue, _));
+  const ReconcileOutcome outcome = make().reconcile("ns/web-0");
+  EXPECT_EQ(outcome.kind, Kind::kNotLeading);
+  EXPECT_TRUE(outcome.expected);
+  EXPECT_GT(outcome.delay, 0ms);
+}
+
 TEST_F(ReconcilerTest, KeysOutsideTheWatchedNamespacesAreIgnored) {
   ReconcileOptions options;
   options.namespaces = {"other"};
