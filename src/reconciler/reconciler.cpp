@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "hso/kube/errors.hpp"
-#include "hso/reconciler/api_paths.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/object_diff.hpp"
 #include "hso/util/json_access.hpp"
 
@@ -26,26 +26,21 @@ constexpr std::chrono::milliseconds kWritesSeenWithin = 10s;
 constexpr std::chrono::milliseconds kNotLeadingRecheck = 1s;
 
 std::string resource_version_of(const json& object) {
-  return json_string_at(json_child(object, "metadata"), "resourceVersion");
+  return metadata_string(object, "resourceVersion");
 }
 
-std::string collection_path(metrics::ObjectKind kind, const std::string& namespace_name) {
+const kube::ApiResource& resource_of(metrics::ObjectKind kind) {
   switch (kind) {
     case metrics::ObjectKind::kService:
-      return paths::services(namespace_name);
+      return kube::kServices;
     case metrics::ObjectKind::kEndpointSlice:
-      return paths::endpoint_slices(namespace_name);
+      return kube::kEndpointSlices;
     case metrics::ObjectKind::kEndpoints:
-      return paths::endpoints_collection(namespace_name);
+      return kube::kEndpoints;
     case metrics::ObjectKind::kEvent:
-      return paths::events(namespace_name);
+      return kube::kEvents;
   }
-  return {};
-}
-
-std::string object_path(metrics::ObjectKind kind, const std::string& namespace_name,
-                        const std::string& name) {
-  return collection_path(kind, namespace_name) + "/" + name;
+  return kube::kServices;
 }
 
 const char* action_name(metrics::WriteAction action) {
@@ -104,7 +99,7 @@ Reconciler::Reconciler(kube::ApiClient& api, PodSource& pods, OwnedObjectSource&
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto started = clock_.now();
   ReconcileOutcome outcome;
-  const auto parsed = parse_key(key);
+  const auto parsed = ObjectKey::parse(key);
   if (!parsed) {
     spdlog::error("reconcile: ignoring malformed key \"{}\"", key);
   } else if (!options_.namespaces.empty() &&
@@ -147,7 +142,7 @@ ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
-  const std::string path = paths::service(key.namespace_name, key.name);
+  const std::string path = kube::object_path(kube::kServices, key.namespace_name, key.name);
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
     // Look rather than send a create that would most likely fail again.
     existing = get_if_exists(api_, path);
@@ -185,7 +180,7 @@ std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey&
                                                                ServicePlan& plan,
                                                                std::string& service_uid) {
   using Action = ServicePlan::Action;
-  const std::string path = paths::service(key.namespace_name, key.name);
+  const std::string path = kube::object_path(kube::kServices, key.namespace_name, key.name);
   const PodInfo* winner = plan.candidates.winner.get();
   switch (plan.action) {
     case Action::kNothing:
@@ -195,9 +190,10 @@ std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey&
       return ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
     case Action::kCreate:
       try {
-        const json created = api_.create(paths::services(key.namespace_name), plan.body);
+        const json created =
+            api_.create(kube::collection_path(kube::kServices, key.namespace_name), plan.body);
         written_.written(key.str(), metrics::ObjectKind::kService, created, "");
-        service_uid = json_string_at(json_child(created, "metadata"), "uid");
+        service_uid = metadata_string(created, "uid");
       } catch (const kube::ApiError& error) {
         if (!error.is_invalid())
           throw;
@@ -251,7 +247,8 @@ void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
   std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
   if (endpoints == nullptr && adopting) {
     // The original operator's Endpoints are unlabelled, so a cache of labelled ones misses them.
-    endpoints = get_if_exists(api_, paths::endpoints(key.namespace_name, key.name));
+    endpoints =
+        get_if_exists(api_, kube::object_path(kube::kEndpoints, key.namespace_name, key.name));
   }
   const ServiceRef service{key.namespace_name, key.name, service_uid};
   const bool unlabelled_endpoints_are_legacy = service_owned && options_.adopt_legacy;
@@ -264,16 +261,19 @@ void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
 void Reconciler::execute(const ServiceKey& key, const ObjectWrite& write) {
   switch (write.action) {
     case metrics::WriteAction::kCreate:
-      written_.written(key.str(), write.kind,
-                       api_.create(collection_path(write.kind, key.namespace_name), write.body),
-                       "");
+      written_.written(
+          key.str(), write.kind,
+          api_.create(kube::collection_path(resource_of(write.kind), key.namespace_name),
+                      write.body),
+          "");
       break;
     case metrics::WriteAction::kUpdate:
       // The patch carries the resourceVersion it was planned from.
-      written_.written(key.str(), write.kind,
-                       api_.patch(object_path(write.kind, key.namespace_name, write.name),
-                                  kube::PatchType::kMerge, write.body),
-                       resource_version_of(write.body));
+      written_.written(
+          key.str(), write.kind,
+          api_.patch(kube::object_path(resource_of(write.kind), key.namespace_name, write.name),
+                     kube::PatchType::kMerge, write.body),
+          resource_version_of(write.body));
       break;
     case metrics::WriteAction::kDelete:
       remove(write.kind, key, write.name, write.uid);
@@ -290,7 +290,7 @@ void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const s
   // Never delete a namesake created since the object was read.
   options.precondition_uid = uid;
   try {
-    api_.remove(object_path(kind, key.namespace_name, name), options);
+    api_.remove(kube::object_path(resource_of(kind), key.namespace_name, name), options);
   } catch (const kube::ApiError& error) {
     if (!error.is_not_found())
       throw;
@@ -311,7 +311,7 @@ std::shared_ptr<const json> Reconciler::cached(const ServiceKey& key, metrics::O
       return objects_.endpoints(key.namespace_name, name);
     case metrics::ObjectKind::kEndpointSlice:
       for (auto& slice : objects_.endpoint_slices(key.namespace_name, key.name)) {
-        if (json_string_at(json_child(*slice, "metadata"), "name") == name)
+        if (metadata_string(*slice, "name") == name)
           return slice;
       }
       return nullptr;
