@@ -29,6 +29,16 @@ std::string resource_version_of(const json& object) {
   return metadata_string(object, "resourceVersion");
 }
 
+// What a plan leaves when its write changes nothing of it.
+AppliedService as_planned(const ServicePlan& plan) {
+  return {std::nullopt, plan.candidates, plan.existing_uid,
+          plan.existing == ExistingService::kAdoptable};
+}
+
+std::string service_path(const ServiceKey& key) {
+  return kube::object_path(kube::kServices, key.namespace_name, key.name);
+}
+
 const kube::ApiResource& resource_of(metrics::ObjectKind kind) {
   switch (kind) {
     case metrics::ObjectKind::kService:
@@ -142,102 +152,113 @@ ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
-  const std::string path = kube::object_path(kube::kServices, key.namespace_name, key.name);
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
     // Look rather than send a create that would most likely fail again.
-    existing = get_if_exists(api_, path);
+    existing = get_if_exists(api_, service_path(key));
   }
 
-  ServicePlan plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
-  std::string service_uid = plan.existing_uid;
-  std::optional<ReconcileOutcome> early;
-  try {
-    early = apply_service_plan(key, plan, service_uid);
-  } catch (const kube::ApiError& error) {
-    if (plan.action != ServicePlan::Action::kCreate || !error.is_already_exists())
-      throw;
-    // The caches hold only this operator's Services, so the name is somebody else's (or ours, and
-    // the cache is behind): look at it and plan again. Creating first saves a read per new pod.
-    existing = get_if_exists(api_, path);
-    plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
-    service_uid = plan.existing_uid;
-    early = apply_service_plan(key, plan, service_uid);
+  const AppliedService service = converge_service(key, pods, std::move(existing));
+  report_skips(key, service.candidates.skipped);
+  if (service.ends) {
+    track(key, service.candidates, false);
+    return *service.ends;
   }
-  report_skips(key, plan.candidates.skipped);
-  if (early) {
-    track(key, plan.candidates, false);
-    return *early;
-  }
-
-  const bool service_owned = plan.candidates.winner != nullptr;
-  const bool adopting = plan.existing == ExistingService::kAdoptable;
-  apply_dependents(key, plan.candidates.winner.get(), service_uid, service_owned, adopting);
-  track(key, plan.candidates, service_owned);
+  const PodInfo* winner = service.candidates.winner.get();
+  apply_dependents(key, winner, service.uid, winner != nullptr, service.adopting);
+  track(key, service.candidates, winner != nullptr);
   return ReconcileOutcome::done();
 }
 
-std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey& key,
-                                                               ServicePlan& plan,
-                                                               std::string& service_uid) {
+AppliedService Reconciler::converge_service(const ServiceKey& key, const PodList& pods,
+                                            std::shared_ptr<const json> existing) {
+  for (bool looked = false;; looked = true) {
+    const ServicePlan plan =
+        plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+    try {
+      return apply_service_plan(key, plan);
+    } catch (const kube::ApiError& error) {
+      if (looked || plan.action != ServicePlan::Action::kCreate || !error.is_already_exists())
+        throw;
+      // The caches hold only this operator's Services, so the name is somebody else's (or ours,
+      // and the cache is behind): look at it and plan again. Creating first saves a read per new
+      // pod.
+      existing = get_if_exists(api_, service_path(key));
+    }
+  }
+}
+
+AppliedService Reconciler::apply_service_plan(const ServiceKey& key, const ServicePlan& plan) {
   using Action = ServicePlan::Action;
-  const std::string path = kube::object_path(kube::kServices, key.namespace_name, key.name);
-  const PodInfo* winner = plan.candidates.winner.get();
+  AppliedService applied = as_planned(plan);
   switch (plan.action) {
     case Action::kNothing:
     case Action::kLeaveForeign:
-      return std::nullopt;
+      break;
     case Action::kWaitForDeletion:
-      return ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
+      applied.ends = ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
+      break;
     case Action::kCreate:
-      try {
-        const json created =
-            api_.create(kube::collection_path(kube::kServices, key.namespace_name), plan.body);
-        written_.written(key.str(), metrics::ObjectKind::kService, created, "");
-        service_uid = metadata_string(created, "uid");
-      } catch (const kube::ApiError& error) {
-        if (!error.is_invalid())
-          throw;
-        // The API server's validation is the final word on names: a reported skip, no retry.
-        spdlog::warn("pod {}/{}: the API server rejected Service {}: {}", key.namespace_name,
-                     winner->name, key.name, error.status_message());
-        plan.candidates.skipped.push_back(
-            {plan.candidates.winner, metrics::SkipReason::kInvalidName,
-             std::string(kReasonServiceRejected),
-             "the API server rejected Service \"" + key.name + "\": " + error.status_message()});
-        plan.candidates.winner = nullptr;
-        return ReconcileOutcome::done();
-      }
-      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
-      spdlog::info("created Service {} for pod {}", key.str(), winner->name);
-      events_.record(
-          *winner, EventType::kNormal, kReasonServiceCreated, "Create",
-          "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
-      return std::nullopt;
+      return create_service(key, plan);
     case Action::kPatch:
-      written_.written(key.str(), metrics::ObjectKind::kService,
-                       api_.patch(path, kube::PatchType::kMerge, plan.body),
-                       resource_version_of(plan.body));
-      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
-      if (plan.existing == ExistingService::kAdoptable) {
-        spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
-                     winner->name);
-        events_.record(*winner, EventType::kNormal, kReasonServiceAdopted, "Adopt",
-                       "Adopted Service \"" + key.name + "\" made by the original operator");
-      } else {
-        spdlog::info("updated Service {} for pod {}", key.str(), winner->name);
-      }
-      return std::nullopt;
+      patch_service(key, plan);
+      break;
     case Action::kDelete:
+      remove(metrics::ObjectKind::kService, key, key.name, plan.existing_uid);
+      applied.candidates.winner = nullptr;
+      break;
     case Action::kRecreate:
       remove(metrics::ObjectKind::kService, key, key.name, plan.existing_uid);
-      if (plan.action == Action::kRecreate) {
-        return ReconcileOutcome::requeue_after(std::chrono::milliseconds{0},
-                                               "recreating a Service that is not headless");
-      }
-      plan.candidates.winner = nullptr;
-      return std::nullopt;
+      applied.ends = ReconcileOutcome::requeue_after(std::chrono::milliseconds{0},
+                                                     "recreating a Service that is not headless");
+      break;
   }
-  return std::nullopt;
+  return applied;
+}
+
+AppliedService Reconciler::create_service(const ServiceKey& key, const ServicePlan& plan) {
+  AppliedService applied = as_planned(plan);
+  const PodInfo& winner = *plan.candidates.winner;
+  try {
+    const json created =
+        api_.create(kube::collection_path(kube::kServices, key.namespace_name), plan.body);
+    written_.written(key.str(), metrics::ObjectKind::kService, created, "");
+    applied.uid = metadata_string(created, "uid");
+  } catch (const kube::ApiError& error) {
+    if (!error.is_invalid())
+      throw;
+    // The API server's validation is the final word on names: a reported skip, no retry.
+    spdlog::warn("pod {}/{}: the API server rejected Service {}: {}", key.namespace_name,
+                 winner.name, key.name, error.status_message());
+    applied.candidates.skipped.push_back(
+        {plan.candidates.winner, metrics::SkipReason::kInvalidName,
+         std::string(kReasonServiceRejected),
+         "the API server rejected Service \"" + key.name + "\": " + error.status_message()});
+    applied.candidates.winner = nullptr;
+    applied.ends = ReconcileOutcome::done();
+    return applied;
+  }
+  metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
+  spdlog::info("created Service {} for pod {}", key.str(), winner.name);
+  events_.record(winner, EventType::kNormal, kReasonServiceCreated, "Create",
+                 "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
+  return applied;
+}
+
+void Reconciler::patch_service(const ServiceKey& key, const ServicePlan& plan) {
+  const PodInfo& winner = *plan.candidates.winner;
+  // The patch carries the resourceVersion it was planned from.
+  written_.written(key.str(), metrics::ObjectKind::kService,
+                   api_.patch(service_path(key), kube::PatchType::kMerge, plan.body),
+                   resource_version_of(plan.body));
+  metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
+  if (plan.existing == ExistingService::kAdoptable) {
+    spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
+                 winner.name);
+    events_.record(winner, EventType::kNormal, kReasonServiceAdopted, "Adopt",
+                   "Adopted Service \"" + key.name + "\" made by the original operator");
+  } else {
+    spdlog::info("updated Service {} for pod {}", key.str(), winner.name);
+  }
 }
 
 void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,

@@ -51,6 +51,16 @@ struct ReconcileOutcome {
   }
 };
 
+// What applying the Service's plan left: the outcome when the pass ends there, the candidates as
+// they stand after the write (a name the API server rejected is one more skip; a deleted Service
+// serves nobody), and the uid of the Service the dependents belong to.
+struct AppliedService {
+  std::optional<ReconcileOutcome> ends;
+  Candidates candidates;
+  std::string uid;
+  bool adopting = false;  // the original operator's Service, taken over by this pass
+};
+
 // Makes the Service, EndpointSlices and (optionally) Endpoints for one key match what the pods
 // ask for. Level-triggered and idempotent: a second call with nothing changed writes nothing.
 // Safe to call from several workers at once for different keys.
@@ -64,9 +74,13 @@ class Reconciler {
 
  private:
   ReconcileOutcome reconcile_key(const ServiceKey& key);
-  // A value when the pass ends here.
-  std::optional<ReconcileOutcome> apply_service_plan(const ServiceKey& key, ServicePlan& plan,
-                                                     std::string& service_uid);
+  // Plans the Service from what is known of it and applies the plan. A create that finds the
+  // name taken reads the Service and plans and applies once more.
+  AppliedService converge_service(const ServiceKey& key, const PodList& pods,
+                                  std::shared_ptr<const nlohmann::json> existing);
+  AppliedService apply_service_plan(const ServiceKey& key, const ServicePlan& plan);
+  AppliedService create_service(const ServiceKey& key, const ServicePlan& plan);
+  void patch_service(const ServiceKey& key, const ServicePlan& plan);
   void apply_dependents(const ServiceKey& key, const PodInfo* winner,
                         const std::string& service_uid, bool service_owned, bool adopting);
   void execute(const ServiceKey& key, const ObjectWrite& write);
