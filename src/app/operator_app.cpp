@@ -11,7 +11,6 @@
 #include "hso/app/shutdown_latch.hpp"
 #include "hso/build_info.hpp"
 #include "hso/controller/headless_service_controller.hpp"
-#include "hso/controller/write_not_allowed.hpp"
 #include "hso/http/bind_address.hpp"
 #include "hso/http/health_checks.hpp"
 #include "hso/http/http_endpoint.hpp"
@@ -151,7 +150,7 @@ int run(const config::OperatorConfig& config) {
     write_options.write_timeout = leaderelection::leader_write_timeout(*lease);
     write_options.before_write = [&elector] {
       if (!elector->gate().may_write())
-        throw controller::WriteNotAllowed();
+        throw kube::WriteNotAllowed();
     };
   }
   const auto writer = api->make_independent(write_options);

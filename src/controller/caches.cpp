@@ -1,7 +1,7 @@
 #include "hso/controller/caches.hpp"
 
-#include "hso/informer/object_sink.hpp"
 #include "hso/reconciler/keys.hpp"
+#include "hso/util/object_key.hpp"
 
 namespace hso::controller {
 
@@ -38,7 +38,7 @@ std::vector<std::shared_ptr<const reconciler::PodInfo>> CacheDirectory::pods_for
   if (scope == nullptr)
     return {};
   return scope->pods->by_index(reconciler::kPodsByServiceKeyIndex,
-                               informer::make_key(namespace_name, hostname));
+                               object_key(namespace_name, hostname));
 }
 
 std::shared_ptr<const nlohmann::json> CacheDirectory::service(const std::string& namespace_name,
@@ -46,7 +46,7 @@ std::shared_ptr<const nlohmann::json> CacheDirectory::service(const std::string&
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr)
     return nullptr;
-  return scope->services->get(informer::make_key(namespace_name, name));
+  return scope->services->get(object_key(namespace_name, name));
 }
 
 std::vector<std::shared_ptr<const nlohmann::json>> CacheDirectory::endpoint_slices(
@@ -55,7 +55,7 @@ std::vector<std::shared_ptr<const nlohmann::json>> CacheDirectory::endpoint_slic
   if (scope == nullptr)
     return {};
   return scope->endpoint_slices->by_index(kSlicesByServiceKeyIndex,
-                                          informer::make_key(namespace_name, service_name));
+                                          object_key(namespace_name, service_name));
 }
 
 std::shared_ptr<const nlohmann::json> CacheDirectory::endpoints(const std::string& namespace_name,
@@ -63,7 +63,7 @@ std::shared_ptr<const nlohmann::json> CacheDirectory::endpoints(const std::strin
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr || scope->endpoints == nullptr)
     return nullptr;
-  return scope->endpoints->get(informer::make_key(namespace_name, name));
+  return scope->endpoints->get(object_key(namespace_name, name));
 }
 
 }  // namespace hso::controller

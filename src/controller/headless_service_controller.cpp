@@ -2,26 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <mutex>
-
-#include "hso/controller/write_not_allowed.hpp"
+#include "hso/controller/work_outcome.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/keys.hpp"
 #include "hso/reconciler/options.hpp"
 #include "hso/reconciler/ownership.hpp"
+#include "hso/util/stop_wait.hpp"
 
 namespace hso::controller {
 namespace {
-
-std::string collection_path(std::string_view group_version_prefix,
-                            const std::string& namespace_name, std::string_view resource) {
-  std::string path(group_version_prefix);
-  if (!namespace_name.empty())
-    path += "/namespaces/" + namespace_name;
-  path += "/";
-  path += resource;
-  return path;
-}
 
 template <typename Handler>
 void on_any_change(ObjectStore& store, Handler key_of, workqueue::WorkQueue& queue) {
@@ -97,11 +86,11 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
   }
   connect_handlers(*scope);
 
-  auto add_reflector = [&](informer::ObjectSink& sink, std::string resource, std::string path,
+  auto add_reflector = [&](informer::ObjectSink& sink, const kube::ApiResource& resource,
                            std::string_view label_selector) {
     informer::ReflectorOptions options;
-    options.resource = std::move(resource);
-    options.collection_path = std::move(path);
+    options.resource = std::string(resource.plural);
+    options.collection_path = kube::collection_path(resource, namespace_name);
     options.label_selector = std::string(label_selector);
     // Small pages keep the decoded JSON of a page small: with 10,000 pods the peak during the
     // initial list went from 45 MiB (500 per page) to the steady state's 31 MiB, and the list
@@ -114,19 +103,12 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
     reflectors_.push_back(std::make_unique<informer::Reflector>(reader_, sink, std::move(options),
                                                                 std::move(environment)));
   };
-  add_reflector(*scope->pods, "pods", collection_path("/api/v1", namespace_name, "pods"),
-                config_.pod_selector);
-  add_reflector(*scope->services, "services",
-                collection_path("/api/v1", namespace_name, "services"),
-                reconciler::kOwnedServiceSelector);
-  add_reflector(*scope->endpoint_slices, "endpointslices",
-                collection_path("/apis/discovery.k8s.io/v1", namespace_name, "endpointslices"),
+  add_reflector(*scope->pods, kube::kPods, config_.pod_selector);
+  add_reflector(*scope->services, kube::kServices, reconciler::kOwnedServiceSelector);
+  add_reflector(*scope->endpoint_slices, kube::kEndpointSlices,
                 reconciler::kOwnedEndpointSliceSelector);
-  if (scope->endpoints) {
-    add_reflector(*scope->endpoints, "endpoints",
-                  collection_path("/api/v1", namespace_name, "endpoints"),
-                  reconciler::kOwnedEndpointsSelector);
-  }
+  if (scope->endpoints)
+    add_reflector(*scope->endpoints, kube::kEndpoints, reconciler::kOwnedEndpointsSelector);
   scopes_.push_back(std::move(scope));
 }
 
@@ -228,13 +210,8 @@ void HeadlessServiceController::start_workers() {
     // The caches hold only the operator's own Services, so a foreign Service going away is not
     // seen as an event; a periodic pass over every key picks up the pods it blocked. A pass over
     // a world that already matches writes nothing.
-    std::mutex mutex;
-    std::condition_variable_any wake;
-    std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, config_.resync_period, [] { return false; }) &&
-           !stop.stop_requested()) {
+    while (sleep_for(config_.resync_period, stop))
       enqueue_all();
-    }
   });
 }
 
@@ -242,27 +219,13 @@ void HeadlessServiceController::work(std::stop_token stop) {
   while (auto key = queue_.get(stop)) {
     reconciler::ReconcileOutcome outcome;
     try {
+      // A write withheld by the leadership gate comes back as kNotLeading, not as an exception.
       outcome = reconciler_->reconcile(*key);
-    } catch (const WriteNotAllowed&) {
-      outcome = reconciler::ReconcileOutcome::retry("leadership lost");
     } catch (const std::exception& error) {
       spdlog::error("reconcile {}: {}", *key, error.what());
       outcome = reconciler::ReconcileOutcome::retry(error.what());
     }
-    using Kind = reconciler::ReconcileOutcome::Kind;
-    switch (outcome.kind) {
-      case Kind::kDone:
-        queue_.forget(*key);
-        break;
-      case Kind::kRequeueAfter:
-        queue_.forget(*key);
-        queue_.add_after(*key, outcome.delay);
-        break;
-      case Kind::kRetry:
-        spdlog::debug("reconcile {} will be retried: {}", *key, outcome.message);
-        queue_.add_rate_limited(*key);
-        break;
-    }
+    settle(queue_, *key, outcome);
     queue_.done(*key);
   }
 }
@@ -276,10 +239,7 @@ bool HeadlessServiceController::drain(std::chrono::milliseconds bound) {
   if (!workers_.empty()) {
     std::stop_source deadline;
     std::jthread timer([&deadline, bound](std::stop_token cancelled) {
-      std::mutex mutex;
-      std::condition_variable_any wake;
-      std::unique_lock timer_lock(mutex);
-      wake.wait_for(timer_lock, cancelled, bound, [] { return false; });
+      sleep_for(bound, cancelled);
       deadline.request_stop();
     });
     drained = queue_.shut_down_with_drain(deadline.get_token());

@@ -7,6 +7,7 @@
 #include <exception>
 #include <utility>
 
+#include "hso/kube/request_path.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::http {
@@ -87,8 +88,8 @@ ScrapeDecision ScrapeAuthorizer::review(const std::string& token) {
   // reads as absent, so it denies instead of throwing out of the request handler.
   nlohmann::json user;
   try {
-    const nlohmann::json token_review = client_.create(
-        "/apis/authentication.k8s.io/v1/tokenreviews", {{"apiVersion", "authentication.k8s.io/v1"},
+    const nlohmann::json token_review = client_.create(kube::collection_path(kube::kTokenReviews),
+                                                       {{"apiVersion", "authentication.k8s.io/v1"},
                                                         {"kind", "TokenReview"},
                                                         {"spec", {{"token", token}}}});
     const nlohmann::json& status = json_child(token_review, "status");
@@ -111,7 +112,7 @@ ScrapeDecision ScrapeAuthorizer::review(const std::string& token) {
   }
   try {
     const nlohmann::json access_review =
-        client_.create("/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        client_.create(kube::collection_path(kube::kSubjectAccessReviews),
                        {{"apiVersion", "authorization.k8s.io/v1"},
                         {"kind", "SubjectAccessReview"},
                         {"spec", spec}});

@@ -2,38 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include "hso/util/json_access.hpp"
+#include "hso/util/object_key.hpp"
+
 namespace hso::informer {
-namespace {
-
-std::string_view string_field(const nlohmann::json& object, const char* field) {
-  if (!object.is_object()) {
-    return {};
-  }
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) {
-    return {};
-  }
-  const auto value = metadata->find(field);
-  if (value == metadata->end() || !value->is_string()) {
-    return {};
-  }
-  return value->get_ref<const std::string&>();
-}
-
-}  // namespace
 
 std::optional<std::string> object_key(const nlohmann::json& object) {
-  const std::string_view name = string_field(object, "name");
+  const std::string_view name = metadata_string_view(object, "name");
   if (name.empty()) {
     return std::nullopt;
   }
-  return make_key(string_field(object, "namespace"), name);
+  return hso::object_key(metadata_string_view(object, "namespace"), name);
 }
 
 void log_skipped_object(std::string_view resource, const nlohmann::json& object,
                         std::string_view reason) {
-  const std::string_view namespace_name = string_field(object, "namespace");
-  const std::string_view name = string_field(object, "name");
+  const std::string_view namespace_name = metadata_string_view(object, "namespace");
+  const std::string_view name = metadata_string_view(object, "name");
   spdlog::warn("skipping malformed {} object {}/{}: {}", resource,
                namespace_name.empty() ? "-" : namespace_name, name.empty() ? "<no name>" : name,
                reason);

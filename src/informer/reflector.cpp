@@ -12,6 +12,8 @@
 #include <utility>
 
 #include "hso/kube/errors.hpp"
+#include "hso/util/json_access.hpp"
+#include "hso/util/random.hpp"
 
 namespace hso::informer {
 namespace {
@@ -44,21 +46,6 @@ const char* event_type_name(kube::WatchEvent::Type type) {
   return "UNKNOWN";
 }
 
-std::string resource_version_of(const nlohmann::json& object) {
-  if (!object.is_object()) {
-    return {};
-  }
-  const auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) {
-    return {};
-  }
-  const auto version = metadata->find("resourceVersion");
-  if (version == metadata->end() || !version->is_string()) {
-    return {};
-  }
-  return version->get<std::string>();
-}
-
 // A full list decodes every page into a JSON document and drops it once projected; glibc keeps the
 // freed pages in the (per-thread) arena, so without this the resident set stays at the list's peak
 // for good (measured with 10,000 pods: 46 MiB steady before, 31 MiB after).
@@ -71,14 +58,8 @@ void return_free_memory() {
 }
 
 bool is_initial_events_end(const nlohmann::json& bookmark) {
-  const auto metadata = bookmark.find("metadata");
-  if (metadata == bookmark.end() || !metadata->is_object())
-    return false;
-  const auto annotations = metadata->find("annotations");
-  if (annotations == metadata->end() || !annotations->is_object())
-    return false;
-  const auto end = annotations->find(kube::kInitialEventsEndAnnotation);
-  return end != annotations->end() && end->is_string() && *end == "true";
+  return json_string_view_at(metadata_child(bookmark, "annotations"),
+                             kube::kInitialEventsEndAnnotation) == "true";
 }
 
 class ShortWatch : public std::runtime_error {
@@ -95,10 +76,9 @@ Reflector::Reflector(kube::ApiClient& client, ObjectSink& sink, ReflectorOptions
       options_(std::move(options)),
       metrics_(environment.metrics != nullptr ? *environment.metrics : noop_metrics()),
       clock_(environment.clock != nullptr ? *environment.clock : SystemClock::instance()),
-      sleeper_(environment.sleeper != nullptr ? *environment.sleeper
-                                              : InterruptibleSleeper::instance()),
+      sleeper_(environment.sleeper ? std::move(environment.sleeper) : real_sleeper()),
       random_(environment.random ? std::move(environment.random)
-                                 : kube::Backoff::UniformRandom(kube::uniform_random)),
+                                 : kube::Backoff::UniformRandom(uniform_random)),
       backoff_(options_.backoff, clock_, random_),
       streaming_(options_.stream_lists) {}
 
@@ -211,7 +191,7 @@ void Reflector::back_off(std::stop_token stop, std::optional<std::chrono::second
   if (retry_after && *retry_after > delay) {
     delay = *retry_after;
   }
-  sleeper_.sleep_for(delay, stop);
+  sleeper_(delay, stop);
 }
 
 void Reflector::list_into_sink(std::stop_token stop) {
@@ -287,7 +267,7 @@ bool Reflector::stream_into_sink_then_watch(std::stop_token stop) {
       replacement.reset();
       return_free_memory();
       spdlog::debug("{}: streamed {} objects", options_.resource, count);
-      set_resource_version(resource_version_of(event.object));
+      set_resource_version(metadata_string(event.object, "resourceVersion"));
       mark_synced();
       need_list_ = false;
       initial_state_done = true;
@@ -359,7 +339,7 @@ bool Reflector::handle_event(kube::WatchEvent& event) {
   } catch (const std::exception& error) {
     spdlog::error("{}: applying a watch event failed: {}", options_.resource, error.what());
   }
-  std::string version = resource_version_of(event.object);
+  std::string version = metadata_string(event.object, "resourceVersion");
   if (!version.empty()) {
     set_resource_version(std::move(version));
   }

@@ -1,19 +1,15 @@
 #include "hso/kube/backoff.hpp"
 
 #include <algorithm>
-#include <random>
+
+#include "hso/util/random.hpp"
 
 namespace hso::kube {
-
-double uniform_random() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
 
 Backoff::Backoff(BackoffPolicy policy, const Clock& clock, UniformRandom random)
     : policy_(policy),
       clock_(clock),
-      random_(random ? std::move(random) : UniformRandom(uniform_random)),
+      random_(random ? std::move(random) : UniformRandom(hso::uniform_random)),
       base_ms_(static_cast<double>(policy.initial.count())) {}
 
 Clock::Duration Backoff::next() {

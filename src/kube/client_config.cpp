@@ -15,6 +15,7 @@
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/tls.hpp"
+#include "hso/util/base64.hpp"
 
 namespace hso::kube {
 namespace {
@@ -418,53 +419,6 @@ ServerAddress parse_server_url(std::string_view url, const std::string& what) {
     address.port = port;
   }
   return address;
-}
-
-std::optional<std::string> decode_base64(std::string_view text) {
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z')
-      return c - 'A';
-    if (c >= 'a' && c <= 'z')
-      return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-      return c - '0' + 52;
-    if (c == '+')
-      return 62;
-    if (c == '/')
-      return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  int padding = 0;
-  std::size_t symbols = 0;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-      continue;
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (padding > 0)
-      return std::nullopt;  // data after padding
-    const int value = value_of(c);
-    if (value < 0)
-      return std::nullopt;
-    ++symbols;
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((accumulator >> bits) & 0xFF));
-    }
-  }
-  if (symbols % 4 == 1 || padding > 2)
-    return std::nullopt;
-  if (padding > 0 && (symbols + static_cast<std::size_t>(padding)) % 4 != 0)
-    return std::nullopt;
-  return out;
 }
 
 ClientConfig load_kubeconfig(const std::vector<std::string>& files, const std::string& context,

@@ -14,24 +14,14 @@
 #include <system_error>
 
 #include "hso/kube/errors.hpp"
+#include "hso/util/base64.hpp"
 #include "hso/util/json_access.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::kube {
 namespace {
 
 constexpr std::size_t kMaxOutputBytes = 1u << 20;
-
-bool parse_digits(std::string_view text, std::size_t pos, std::size_t count, int& value) {
-  if (pos + count > text.size())
-    return false;
-  value = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9')
-      return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  return true;
-}
 
 class Pipe {
  public:
@@ -63,21 +53,6 @@ class Pipe {
   int fds_[2] = {-1, -1};
 };
 
-// Seconds since the epoch as a system_clock time. Past what the clock holds (nanosecond ticks:
-// before 1677 or after 2262) it saturates, so that an expiry in year 9999 means "not soon".
-std::chrono::system_clock::time_point saturating_time_point(std::int64_t seconds) {
-  using std::chrono::system_clock;
-  constexpr std::int64_t kLatest =
-      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::max()).count();
-  constexpr std::int64_t kEarliest =
-      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::min()).count();
-  if (seconds >= kLatest)
-    return system_clock::time_point::max();
-  if (seconds <= kEarliest)
-    return system_clock::time_point::min();
-  return system_clock::time_point(std::chrono::seconds(seconds));
-}
-
 std::string exec_info(const ExecConfig& exec, const std::string& server_url,
                       const std::string& ca_pem) {
   nlohmann::json info = {{"apiVersion", exec.api_version},
@@ -87,29 +62,7 @@ std::string exec_info(const ExecConfig& exec, const std::string& server_url,
     nlohmann::json cluster = {{"server", server_url}};
     if (!ca_pem.empty()) {
       // certificate-authority-data is base64 of the PEM bytes.
-      static constexpr char kAlphabet[] =
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      std::string encoded;
-      std::size_t i = 0;
-      for (; i + 2 < ca_pem.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(ca_pem[i]) << 16) |
-                           (static_cast<unsigned char>(ca_pem[i + 1]) << 8) |
-                           static_cast<unsigned char>(ca_pem[i + 2]);
-        encoded += kAlphabet[(v >> 18) & 63];
-        encoded += kAlphabet[(v >> 12) & 63];
-        encoded += kAlphabet[(v >> 6) & 63];
-        encoded += kAlphabet[v & 63];
-      }
-      if (i < ca_pem.size()) {
-        unsigned v = static_cast<unsigned char>(ca_pem[i]) << 16;
-        if (i + 1 < ca_pem.size())
-          v |= static_cast<unsigned char>(ca_pem[i + 1]) << 8;
-        encoded += kAlphabet[(v >> 18) & 63];
-        encoded += kAlphabet[(v >> 12) & 63];
-        encoded += i + 1 < ca_pem.size() ? kAlphabet[(v >> 6) & 63] : '=';
-        encoded += '=';
-      }
-      cluster["certificate-authority-data"] = encoded;
+      cluster["certificate-authority-data"] = encode_base64(ca_pem);
     }
     info["spec"]["cluster"] = cluster;
   }
@@ -117,61 +70,6 @@ std::string exec_info(const ExecConfig& exec, const std::string& server_url,
 }
 
 }  // namespace
-
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  if (!parse_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !parse_digits(text, 5, 2, month) || text[7] != '-' || !parse_digits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't') || !parse_digits(text, 11, 2, hour) || text[13] != ':' ||
-      !parse_digits(text, 14, 2, minute) || text[16] != ':' || !parse_digits(text, 17, 2, second)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  std::size_t pos = 19;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    const std::size_t digits_start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9')
-      ++pos;
-    if (pos == digits_start)
-      return std::nullopt;
-  }
-  if (pos >= text.size())
-    return std::nullopt;
-  int offset_seconds = 0;
-  if (text[pos] == 'Z' || text[pos] == 'z') {
-    ++pos;
-  } else if (text[pos] == '+' || text[pos] == '-') {
-    int offset_hours = 0;
-    int offset_minutes = 0;
-    if (!parse_digits(text, pos + 1, 2, offset_hours) || pos + 3 >= text.size() ||
-        text[pos + 3] != ':' || !parse_digits(text, pos + 4, 2, offset_minutes)) {
-      return std::nullopt;
-    }
-    offset_seconds = (offset_hours * 3600 + offset_minutes * 60) * (text[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size())
-    return std::nullopt;
-  std::tm parts{};
-  parts.tm_year = year - 1900;
-  parts.tm_mon = month - 1;
-  parts.tm_mday = day;
-  parts.tm_hour = hour;
-  parts.tm_min = minute;
-  parts.tm_sec = second;
-  const std::time_t utc = timegm(&parts);
-  return saturating_time_point(static_cast<std::int64_t>(utc) - offset_seconds);
-}
 
 ExecCredentialStatus parse_exec_credential(std::string_view output,
                                            const std::string& expected_api_version) {

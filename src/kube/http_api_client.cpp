@@ -16,6 +16,7 @@
 #include "hso/kube/request_path.hpp"
 #include "hso/kube/status_error.hpp"
 #include "hso/kube/watch_decoder.hpp"
+#include "hso/util/json_access.hpp"
 
 namespace hso::kube {
 namespace {
@@ -312,10 +313,8 @@ ListPage HttpApiClient::list(const std::string& collection_path, const ListOptio
   if (auto items = body.find("items"); items != body.end() && items->is_array()) {
     page.items = std::move(*items);
   }
-  if (auto metadata = body.find("metadata"); metadata != body.end() && metadata->is_object()) {
-    page.resource_version = metadata->value("resourceVersion", "");
-    page.continue_token = metadata->value("continue", "");
-  }
+  page.resource_version = metadata_string(body, "resourceVersion");
+  page.continue_token = metadata_string(body, "continue");
   return page;
 }
 

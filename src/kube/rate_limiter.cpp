@@ -1,7 +1,8 @@
 #include "hso/kube/rate_limiter.hpp"
 
 #include <algorithm>
-#include <chrono>
+
+#include "hso/util/stop_wait.hpp"
 
 namespace hso::kube {
 
@@ -9,34 +10,20 @@ TokenBucketRateLimiter::TokenBucketRateLimiter(double qps, int burst, const Cloc
     : qps_(qps),
       burst_(std::max(burst, 1)),
       clock_(clock),
-      tokens_(static_cast<double>(std::max(burst, 1))),
-      last_refill_(clock.now()) {}
-
-void TokenBucketRateLimiter::refill(Clock::TimePoint now) {
-  if (now <= last_refill_)
-    return;
-  const double elapsed = std::chrono::duration<double>(now - last_refill_).count();
-  tokens_ = std::min(static_cast<double>(burst_), tokens_ + elapsed * qps_);
-  last_refill_ = now;
-}
+      bucket_(qps, static_cast<double>(std::max(burst, 1)), clock.now()) {}
 
 Clock::Duration TokenBucketRateLimiter::reserve() {
   if (qps_ <= 0)
     return Clock::Duration::zero();
   MutexLock lock(mutex_);
-  refill(clock_.now());
-  tokens_ -= 1.0;
-  if (tokens_ >= 0)
-    return Clock::Duration::zero();
-  return std::chrono::duration_cast<Clock::Duration>(
-      std::chrono::duration<double>(-tokens_ / qps_));
+  return bucket_.reserve(clock_.now());
 }
 
 void TokenBucketRateLimiter::cancel_reservation() {
   if (qps_ <= 0)
     return;
   MutexLock lock(mutex_);
-  tokens_ = std::min(static_cast<double>(burst_), tokens_ + 1.0);
+  bucket_.give_back();
 }
 
 bool TokenBucketRateLimiter::acquire(std::stop_token stop) {
@@ -46,10 +33,7 @@ bool TokenBucketRateLimiter::acquire(std::stop_token stop) {
   if (wait <= Clock::Duration::zero())
     return true;
   // Waiting is in real time: the injected clock only decides how long.
-  std::mutex wait_mutex;
-  std::unique_lock lock(wait_mutex);
-  const bool stopped = stopped_.wait_for(lock, stop, wait, [] { return false; });
-  if (stopped || stop.stop_requested()) {
+  if (!sleep_for(wait, stop)) {
     cancel_reservation();
     return false;
   }

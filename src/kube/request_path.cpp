@@ -2,6 +2,19 @@
 
 namespace hso::kube {
 
+std::string collection_path(const ApiResource& resource, std::string_view namespace_name) {
+  std::string path(resource.group_version_path);
+  if (!namespace_name.empty())
+    path.append("/namespaces/").append(namespace_name);
+  path.append("/").append(resource.plural);
+  return path;
+}
+
+std::string object_path(const ApiResource& resource, std::string_view namespace_name,
+                        std::string_view name) {
+  return collection_path(resource, namespace_name).append("/").append(name);
+}
+
 std::string encode_query_value(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

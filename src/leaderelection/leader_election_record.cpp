@@ -1,7 +1,6 @@
 #include "hso/leaderelection/leader_election_record.hpp"
 
 #include <cstdint>
-#include <ctime>
 #include <limits>
 #include <string>
 
@@ -58,24 +57,6 @@ void write_record_to_lease(const LeaderElectionRecord& record, nlohmann::json& l
   spec["acquireTime"] = record.acquire_time;
   spec["renewTime"] = record.renew_time;
   spec["leaseTransitions"] = record.lease_transitions;
-}
-
-std::string format_micro_time(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;
-  const auto micros = duration_cast<microseconds>(time.time_since_epoch()).count();
-  auto seconds = static_cast<std::time_t>(micros / 1'000'000);
-  auto fraction = micros % 1'000'000;
-  if (fraction < 0) {
-    fraction += 1'000'000;
-    --seconds;
-  }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[40];
-  const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string text(buffer, length);
-  const std::string micro = std::to_string(fraction);  // 0..999999
-  return text + "." + std::string(6 - micro.size(), '0') + micro + "Z";
 }
 
 }  // namespace hso::leaderelection

@@ -3,22 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
-#include <random>
 #include <utility>
 
-namespace hso::leaderelection {
+#include "hso/util/random.hpp"
 
-Sleeper real_sleeper() {
-  return [](Clock::Duration duration, std::stop_token stop) {
-    std::mutex mutex;
-    std::condition_variable_any wakeup;
-    std::unique_lock lock(mutex);
-    wakeup.wait_for(lock, stop, duration, [] { return false; });
-    return !stop.stop_requested();
-  };
-}
+namespace hso::leaderelection {
 
 LeaderElectionRunner::LeaderElectionRunner(LeaseElector& elector, const Clock& clock,
                                            metrics::LeaderMetrics& metrics,
@@ -108,10 +97,8 @@ LeadershipEnd LeaderElectionRunner::renew_until_lost(std::stop_token stop) {
 }
 
 Clock::Duration LeaderElectionRunner::jittered_retry_period() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(0.0, 0.2);
   const Clock::Duration retry = elector_.config().retry_period;
-  return retry + std::chrono::duration_cast<Clock::Duration>(retry * jitter(random));
+  return retry + std::chrono::duration_cast<Clock::Duration>(retry * 0.2 * uniform_random());
 }
 
 }  // namespace hso::leaderelection

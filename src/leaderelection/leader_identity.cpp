@@ -5,7 +5,8 @@
 #include <array>
 #include <cstdlib>
 #include <fstream>
-#include <random>
+
+#include "hso/util/random.hpp"
 
 namespace hso::leaderelection {
 
@@ -16,11 +17,9 @@ std::string make_leader_identity() {
     hostname = host.data();
   }
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  std::random_device random;
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof kAlphabet - 2);
   std::string suffix;
   for (int i = 0; i < 10; ++i) {
-    suffix += kAlphabet[pick(random)];
+    suffix += kAlphabet[random_below(sizeof kAlphabet - 1)];
   }
   return hostname + "_" + suffix;
 }

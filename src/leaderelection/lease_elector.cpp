@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "hso/kube/errors.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::leaderelection {
 namespace {

@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "hso/kube/request_path.hpp"
+
 namespace hso::leaderelection {
 
 int LeaseElectorConfig::lease_duration_seconds() const {
@@ -11,11 +13,11 @@ int LeaseElectorConfig::lease_duration_seconds() const {
 }
 
 std::string LeaseElectorConfig::leases_collection_path() const {
-  return "/apis/coordination.k8s.io/v1/namespaces/" + lease_namespace + "/leases";
+  return kube::collection_path(kube::kLeases, lease_namespace);
 }
 
 std::string LeaseElectorConfig::lease_path() const {
-  return leases_collection_path() + "/" + lease_name;
+  return kube::object_path(kube::kLeases, lease_namespace, lease_name);
 }
 
 void validate(const LeaseElectorConfig& config) {

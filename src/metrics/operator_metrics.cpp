@@ -93,8 +93,6 @@ const char* label_value(SkipReason reason) {
       return "collision";
     case SkipReason::kForeignService:
       return "foreign_service";
-    case SkipReason::kForbidden:
-      return "forbidden";
     case SkipReason::kAnnotationValue:
       return "annotation_value";
   }
@@ -132,7 +130,7 @@ PrometheusReconcileMetrics::PrometheusReconcileMetrics(prometheus::Registry& reg
     reconciles_.Add({{"result", label_value(result)}});
   }
   for (auto reason : {SkipReason::kInvalidName, SkipReason::kCollision, SkipReason::kForeignService,
-                      SkipReason::kForbidden, SkipReason::kAnnotationValue}) {
+                      SkipReason::kAnnotationValue}) {
     pods_skipped_.Add({{"reason", label_value(reason)}});
   }
 }

@@ -18,16 +18,12 @@ bool is_active(const PodInfo& pod) {
 }
 
 bool is_being_deleted(const json& object) {
-  return !json_child(json_child(object, "metadata"), "deletionTimestamp").is_null();
-}
-
-std::string uid_of(const json& object) {
-  return json_string_at(json_child(object, "metadata"), "uid");
+  return !metadata_child(object, "deletionTimestamp").is_null();
 }
 
 // The original operator's Services carry no controller reference, or one to a pod.
 bool controlled_by_nothing_but_a_pod(const json& service) {
-  for (const json& owner : json_child(json_child(service, "metadata"), "ownerReferences")) {
+  for (const json& owner : metadata_child(service, "ownerReferences")) {
     if (json_child(owner, "controller") == true && json_string_at(owner, "kind") != "Pod")
       return false;
   }
@@ -36,6 +32,37 @@ bool controlled_by_nothing_but_a_pod(const json& service) {
 
 bool is_empty(const json& value) {
   return value.is_null() || ((value.is_array() || value.is_object()) && value.empty());
+}
+
+// A Service of someone else's holds the name: the winner is reported, and nothing is written.
+void leave_to_its_owner(ServicePlan& plan, std::string_view service_name) {
+  plan.candidates.skipped.insert(
+      plan.candidates.skipped.begin(),
+      {plan.candidates.winner, metrics::SkipReason::kForeignService,
+       std::string(kReasonServiceConflict),
+       "Service \"" + std::string(service_name) + "\" already exists and is not managed by " +
+           std::string(kOperatorName) + "; it is left as it is"});
+  plan.candidates.winner = nullptr;
+  plan.action = ServicePlan::Action::kLeaveForeign;
+}
+
+// The operator's slices of the Service that are not being deleted, by name.
+std::vector<const json*> owned_slices(const ObjectList& slices, const std::string& service_name) {
+  std::vector<const json*> owned;
+  for (const auto& slice : slices) {
+    if (slice == nullptr || !is_owned_endpoint_slice(*slice) || is_being_deleted(*slice))
+      continue;
+    // A write to a slice needs its name: without one its path would be the collection's.
+    if (metadata_string(*slice, "name").empty())
+      continue;
+    if (json_string_at(metadata_child(*slice, "labels"), kServiceNameLabel) != service_name)
+      continue;
+    owned.push_back(slice.get());
+  }
+  std::sort(owned.begin(), owned.end(), [](const json* a, const json* b) {
+    return metadata_string(*a, "name") < metadata_string(*b, "name");
+  });
+  return owned;
 }
 
 }  // namespace
@@ -104,7 +131,7 @@ ExistingService classify_service(const json* existing, const PodInfo* winner,
     return ExistingService::kOwned;
   const json& spec = json_child(*existing, "spec");
   if (options.adopt_legacy && winner != nullptr &&
-      json_string_at(json_child(*existing, "metadata"), "name") == winner->name &&
+      metadata_string(*existing, "name") == winner->name &&
       json_string_at(spec, "clusterIP") == "None" && is_empty(json_child(spec, "selector")) &&
       controlled_by_nothing_but_a_pod(*existing)) {
     return ExistingService::kAdoptable;
@@ -120,7 +147,7 @@ ServicePlan plan_service(std::string_view namespace_name, std::string_view servi
   const PodInfo* winner = plan.candidates.winner.get();
   plan.existing = classify_service(existing, winner, options);
   if (existing != nullptr)
-    plan.existing_uid = uid_of(*existing);
+    plan.existing_uid = metadata_string(*existing, "uid");
   using Action = ServicePlan::Action;
 
   switch (plan.existing) {
@@ -162,16 +189,8 @@ ServicePlan plan_service(std::string_view namespace_name, std::string_view servi
       return plan;
     }
     case ExistingService::kForeign:
-      if (winner != nullptr) {
-        plan.candidates.skipped.insert(
-            plan.candidates.skipped.begin(),
-            {plan.candidates.winner, metrics::SkipReason::kForeignService,
-             std::string(kReasonServiceConflict),
-             "Service \"" + std::string(service_name) + "\" already exists and is not managed by " +
-                 std::string(kOperatorName) + "; it is left as it is"});
-        plan.candidates.winner = nullptr;
-        plan.action = Action::kLeaveForeign;
-      }
+      if (winner != nullptr)
+        leave_to_its_owner(plan, service_name);
       return plan;
   }
   return plan;
@@ -186,23 +205,7 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   using metrics::WriteAction;
   std::vector<ObjectWrite> deletes, updates, creates;
 
-  std::vector<const json*> owned;
-  for (const auto& slice : existing_slices) {
-    if (slice == nullptr || !is_owned_endpoint_slice(*slice) || is_being_deleted(*slice))
-      continue;
-    // A write to a slice needs its name: without one its path would be the collection's.
-    if (json_string_at(json_child(*slice, "metadata"), "name").empty())
-      continue;
-    if (json_string_at(json_child(json_child(*slice, "metadata"), "labels"), kServiceNameLabel) !=
-        service.name) {
-      continue;
-    }
-    owned.push_back(slice.get());
-  }
-  std::sort(owned.begin(), owned.end(), [](const json* a, const json* b) {
-    return json_string_at(json_child(*a, "metadata"), "name") <
-           json_string_at(json_child(*b, "metadata"), "name");
-  });
+  const std::vector<const json*> owned = owned_slices(existing_slices, service.name);
   const std::vector<json> desired =
       winner != nullptr ? desired_endpoint_slices(*winner, service, options) : std::vector<json>{};
   std::vector<bool> matched(owned.size(), false);
@@ -215,8 +218,7 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
       matched[i] = found = true;
       if (auto patch = endpoint_slice_patch(*owned[i], want)) {
         updates.push_back({ObjectKind::kEndpointSlice, WriteAction::kUpdate,
-                           json_string_at(json_child(*owned[i], "metadata"), "name"),
-                           std::move(*patch), ""});
+                           metadata_string(*owned[i], "name"), std::move(*patch), ""});
       }
     }
     if (!found) {
@@ -227,8 +229,8 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   for (std::size_t i = 0; i < owned.size(); ++i) {
     if (!matched[i]) {
       deletes.push_back({ObjectKind::kEndpointSlice, WriteAction::kDelete,
-                         json_string_at(json_child(*owned[i], "metadata"), "name"), nullptr,
-                         uid_of(*owned[i])});
+                         metadata_string(*owned[i], "name"), nullptr,
+                         metadata_string(*owned[i], "uid")});
     }
   }
 
@@ -243,7 +245,7 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
       }
     } else if (ours) {
       deletes.push_back({ObjectKind::kEndpoints, WriteAction::kDelete, service.name, nullptr,
-                         uid_of(*existing_endpoints)});
+                         metadata_string(*existing_endpoints, "uid")});
     }
   } else if (existing_endpoints == nullptr && want_endpoints) {
     creates.push_back({ObjectKind::kEndpoints, WriteAction::kCreate, service.name,

@@ -35,15 +35,14 @@ EndpointConditions endpoint_conditions(const PodInfo& pod, bool publish_not_read
   return conditions;
 }
 
-json pod_owner_reference(const PodInfo& pod, bool block_owner_deletion) {
-  json owner = {{"apiVersion", "v1"},
-                {"kind", "Pod"},
-                {"name", pod.name},
-                {"uid", pod.uid},
-                {"controller", true}};
-  if (block_owner_deletion)
-    owner["blockOwnerDeletion"] = true;
-  return owner;
+// No blockOwnerDeletion: setting it needs the right to delete pods (RBAC), which the operator
+// does not ask for; the API server would reject the owner reference with 422.
+json pod_owner_reference(const PodInfo& pod) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"name", pod.name},
+          {"uid", pod.uid},
+          {"controller", true}};
 }
 
 json service_owner_reference(const ServiceRef& service) {
@@ -54,14 +53,15 @@ json service_owner_reference(const ServiceRef& service) {
           {"controller", true}};
 }
 
+// No option shapes the Service today; the parameter keeps the desired_* functions alike.
 json desired_service(const PodInfo& pod, const std::string& service_name,
-                     const ReconcileOptions& options) {
+                     const ReconcileOptions& /*options*/) {
   return {
       {"apiVersion", "v1"},
       {"kind", "Service"},
       {"metadata", object_metadata(pod.namespace_name, service_name,
                                    {{std::string(kManagedByLabel), std::string(kManagedByValue)}},
-                                   pod_owner_reference(pod, options.block_owner_deletion))},
+                                   pod_owner_reference(pod))},
       {"spec", {{"type", "ClusterIP"}, {"clusterIP", "None"}}}};
 }
 

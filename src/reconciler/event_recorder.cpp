@@ -4,11 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 
-#include "hso/reconciler/api_paths.hpp"
+#include "hso/kube/errors.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/ownership.hpp"
+#include "hso/util/object_key.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::reconciler {
 namespace {
@@ -31,18 +32,6 @@ std::uint64_t fnv1a(std::string_view a, std::string_view b) {
   return hash;
 }
 
-// MicroTime: RFC 3339 with microseconds, UTC.
-std::string micro_time(std::chrono::system_clock::time_point when) {
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(micros / 1'000'000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                     micros % 1'000'000);
-}
-
 }  // namespace
 
 std::string event_name(const PodInfo& pod, std::string_view reason) {
@@ -62,7 +51,7 @@ nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view r
   return {{"apiVersion", "events.k8s.io/v1"},
           {"kind", "Event"},
           {"metadata", {{"name", event_name(pod, reason)}, {"namespace", pod.namespace_name}}},
-          {"eventTime", micro_time(now)},
+          {"eventTime", format_micro_time(now)},
           {"type", type == EventType::kNormal ? "Normal" : "Warning"},
           {"reason", reason},
           {"action", action},
@@ -103,7 +92,7 @@ void ApiEventRecorder::remember(const std::string& name) {
 void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
                               std::string_view action, std::string_view note) {
   const std::string name = event_name(pod, reason);
-  const std::string memory_key = pod.namespace_name + "/" + name;
+  const std::string memory_key = object_key(pod.namespace_name, name);
   if (remembered(memory_key))
     return;
   try {
@@ -114,7 +103,7 @@ void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_vi
     // request per new pod.
     if (type == EventType::kWarning) {
       try {
-        api_.get(paths::event(pod.namespace_name, name));
+        api_.get(kube::object_path(kube::kEvents, pod.namespace_name, name));
         remember(memory_key);
         return;
       } catch (const kube::ApiError& error) {
@@ -123,7 +112,7 @@ void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_vi
       }
     }
     api_.create(
-        paths::events(pod.namespace_name),
+        kube::collection_path(kube::kEvents, pod.namespace_name),
         event_body(pod, type, reason, action, note, reporting_instance_, clock_.wall_now()));
     metrics_.object_written(metrics::ObjectKind::kEvent, metrics::WriteAction::kCreate);
     remember(memory_key);
@@ -134,6 +123,10 @@ void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_vi
     }
     spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
                  error.what());
+  } catch (const kube::WriteNotAllowed&) {
+    // Not the leader (any more): the next leader reports what still holds.
+    spdlog::debug("event {} on pod {}/{} withheld: not the leader", reason, pod.namespace_name,
+                  pod.name);
   } catch (const std::exception& error) {
     spdlog::warn("could not record event {} on pod {}/{}: {}", reason, pod.namespace_name, pod.name,
                  error.what());

@@ -22,15 +22,15 @@ bool is_empty(const json& value) {
 }
 
 bool has_label(const json& object, std::string_view key, std::string_view value) {
-  const json& label = json_child(json_child(json_child(object, "metadata"), "labels"), key);
+  const json& label = json_child(metadata_child(object, "labels"), key);
   return label.is_string() && label.get_ref<const std::string&>() == value;
 }
 
 // Desired labels that are missing or different; other labels are not the operator's business.
 json labels_patch(const json& existing, const json& desired) {
   json patch = json::object();
-  const json& have = json_child(json_child(existing, "metadata"), "labels");
-  for (const auto& [key, value] : json_child(json_child(desired, "metadata"), "labels").items()) {
+  const json& have = metadata_child(existing, "labels");
+  for (const auto& [key, value] : metadata_child(desired, "labels").items()) {
     if (json_child(have, key) != value)
       patch[key] = value;
   }
@@ -52,10 +52,10 @@ std::optional<json> owners_patch(const json& existing, const json& desired,
                                  std::string_view managed_kind) {
   json kept = json::array();
   json managed = json::array();
-  for (const json& owner : json_child(json_child(existing, "metadata"), "ownerReferences")) {
+  for (const json& owner : metadata_child(existing, "ownerReferences")) {
     (json_string_at(owner, "kind") == managed_kind ? managed : kept).push_back(owner);
   }
-  const json& wanted = json_child(json_child(desired, "metadata"), "ownerReferences");
+  const json& wanted = metadata_child(desired, "ownerReferences");
   bool same = managed.size() == wanted.size();
   for (std::size_t i = 0; same && i < wanted.size(); ++i) {
     same = normalized_owner(managed[i]) == normalized_owner(wanted[i]);
@@ -139,8 +139,7 @@ std::optional<json> finish_patch(json patch, const json& existing, const json& d
   }
   if (patch.empty())
     return std::nullopt;
-  const std::string resource_version =
-      json_string_at(json_child(existing, "metadata"), "resourceVersion");
+  const std::string resource_version = metadata_string(existing, "resourceVersion");
   if (!resource_version.empty())
     patch["metadata"]["resourceVersion"] = resource_version;
   return patch;

@@ -4,7 +4,8 @@
 
 #include <algorithm>
 
-#include "hso/reconciler/api_paths.hpp"
+#include "hso/kube/errors.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/object_diff.hpp"
 #include "hso/util/json_access.hpp"
 
@@ -20,28 +21,36 @@ constexpr std::chrono::milliseconds kCacheCatchUp = 1s;
 // How long the caches may take to show the operator's own writes before they are trusted anyway.
 // Watch events arrive within milliseconds; this is the bound for a lost one.
 constexpr std::chrono::milliseconds kWritesSeenWithin = 10s;
+// When to look again at a key whose write the leadership gate withheld, should this replica still
+// be leading then (a renew that landed late opens the gate again); a lost lease drops the key.
+constexpr std::chrono::milliseconds kNotLeadingRecheck = 1s;
 
 std::string resource_version_of(const json& object) {
-  return json_string_at(json_child(object, "metadata"), "resourceVersion");
+  return metadata_string(object, "resourceVersion");
 }
 
-std::string collection_path(metrics::ObjectKind kind, const std::string& namespace_name) {
+// What a plan leaves when its write changes nothing of it.
+AppliedService as_planned(const ServicePlan& plan) {
+  return {std::nullopt, plan.candidates, plan.existing_uid,
+          plan.existing == ExistingService::kAdoptable};
+}
+
+std::string service_path(const ServiceKey& key) {
+  return kube::object_path(kube::kServices, key.namespace_name, key.name);
+}
+
+const kube::ApiResource& resource_of(metrics::ObjectKind kind) {
   switch (kind) {
     case metrics::ObjectKind::kService:
-      return paths::services(namespace_name);
+      return kube::kServices;
     case metrics::ObjectKind::kEndpointSlice:
-      return paths::endpoint_slices(namespace_name);
+      return kube::kEndpointSlices;
     case metrics::ObjectKind::kEndpoints:
-      return paths::endpoints_collection(namespace_name);
+      return kube::kEndpoints;
     case metrics::ObjectKind::kEvent:
-      return paths::events(namespace_name);
+      return kube::kEvents;
   }
-  return {};
-}
-
-std::string object_path(metrics::ObjectKind kind, const std::string& namespace_name,
-                        const std::string& name) {
-  return collection_path(kind, namespace_name) + "/" + name;
+  return kube::kServices;
 }
 
 const char* action_name(metrics::WriteAction action) {
@@ -71,6 +80,7 @@ metrics::ReconcileResult result_for(const ReconcileOutcome& outcome) {
     case ReconcileOutcome::Kind::kDone:
       return metrics::ReconcileResult::kSuccess;
     case ReconcileOutcome::Kind::kRequeueAfter:
+    case ReconcileOutcome::Kind::kNotLeading:
       return metrics::ReconcileResult::kRequeue;
     case ReconcileOutcome::Kind::kRetry:
       return metrics::ReconcileResult::kError;
@@ -99,7 +109,7 @@ Reconciler::Reconciler(kube::ApiClient& api, PodSource& pods, OwnedObjectSource&
 ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto started = clock_.now();
   ReconcileOutcome outcome;
-  const auto parsed = parse_key(key);
+  const auto parsed = ObjectKey::parse(key);
   if (!parsed) {
     spdlog::error("reconcile: ignoring malformed key \"{}\"", key);
   } else if (!options_.namespaces.empty() &&
@@ -109,6 +119,8 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   } else {
     try {
       outcome = reconcile_key(*parsed);
+    } catch (const kube::WriteNotAllowed&) {
+      outcome = ReconcileOutcome::not_leading(kNotLeadingRecheck);
     } catch (const kube::ApiError& error) {
       outcome = outcome_for(error);
       if (error.is_forbidden()) {
@@ -140,101 +152,113 @@ ReconcileOutcome Reconciler::reconcile_key(const ServiceKey& key) {
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
-  const std::string path = paths::service(key.namespace_name, key.name);
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
     // Look rather than send a create that would most likely fail again.
-    existing = get_if_exists(api_, path);
+    existing = get_if_exists(api_, service_path(key));
   }
 
-  ServicePlan plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
-  std::string service_uid = plan.existing_uid;
-  std::optional<ReconcileOutcome> early;
-  try {
-    early = apply_service_plan(key, plan, service_uid);
-  } catch (const kube::ApiError& error) {
-    if (plan.action != ServicePlan::Action::kCreate || !error.is_already_exists())
-      throw;
-    // The caches hold only this operator's Services, so the name is somebody else's (or ours, and
-    // the cache is behind): look at it and plan again. Creating first saves a read per new pod.
-    existing = get_if_exists(api_, path);
-    plan = plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
-    service_uid = plan.existing_uid;
-    early = apply_service_plan(key, plan, service_uid);
+  const AppliedService service = converge_service(key, pods, std::move(existing));
+  report_skips(key, service.candidates.skipped);
+  if (service.ends) {
+    track(key, service.candidates, false);
+    return *service.ends;
   }
-  report_skips(key, plan.candidates.skipped);
-  if (early) {
-    track(key, plan.candidates, false);
-    return *early;
-  }
-
-  const bool service_owned = plan.candidates.winner != nullptr;
-  const bool adopting = plan.existing == ExistingService::kAdoptable;
-  apply_dependents(key, plan.candidates.winner.get(), service_uid, service_owned, adopting);
-  track(key, plan.candidates, service_owned);
+  const PodInfo* winner = service.candidates.winner.get();
+  apply_dependents(key, winner, service.uid, winner != nullptr, service.adopting);
+  track(key, service.candidates, winner != nullptr);
   return ReconcileOutcome::done();
 }
 
-std::optional<ReconcileOutcome> Reconciler::apply_service_plan(const ServiceKey& key,
-                                                               ServicePlan& plan,
-                                                               std::string& service_uid) {
+AppliedService Reconciler::converge_service(const ServiceKey& key, const PodList& pods,
+                                            std::shared_ptr<const json> existing) {
+  for (bool looked = false;; looked = true) {
+    const ServicePlan plan =
+        plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+    try {
+      return apply_service_plan(key, plan);
+    } catch (const kube::ApiError& error) {
+      if (looked || plan.action != ServicePlan::Action::kCreate || !error.is_already_exists())
+        throw;
+      // The caches hold only this operator's Services, so the name is somebody else's (or ours,
+      // and the cache is behind): look at it and plan again. Creating first saves a read per new
+      // pod.
+      existing = get_if_exists(api_, service_path(key));
+    }
+  }
+}
+
+AppliedService Reconciler::apply_service_plan(const ServiceKey& key, const ServicePlan& plan) {
   using Action = ServicePlan::Action;
-  const std::string path = paths::service(key.namespace_name, key.name);
-  const PodInfo* winner = plan.candidates.winner.get();
+  AppliedService applied = as_planned(plan);
   switch (plan.action) {
     case Action::kNothing:
     case Action::kLeaveForeign:
-      return std::nullopt;
+      break;
     case Action::kWaitForDeletion:
-      return ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
+      applied.ends = ReconcileOutcome::requeue_after(kCacheCatchUp, "the Service is being deleted");
+      break;
     case Action::kCreate:
-      try {
-        const json created = api_.create(paths::services(key.namespace_name), plan.body);
-        written_.written(key.str(), metrics::ObjectKind::kService, created, "");
-        service_uid = json_string_at(json_child(created, "metadata"), "uid");
-      } catch (const kube::ApiError& error) {
-        if (!error.is_invalid())
-          throw;
-        // The API server's validation is the final word on names: a reported skip, no retry.
-        spdlog::warn("pod {}/{}: the API server rejected Service {}: {}", key.namespace_name,
-                     winner->name, key.name, error.status_message());
-        plan.candidates.skipped.push_back(
-            {plan.candidates.winner, metrics::SkipReason::kInvalidName,
-             std::string(kReasonServiceRejected),
-             "the API server rejected Service \"" + key.name + "\": " + error.status_message()});
-        plan.candidates.winner = nullptr;
-        return ReconcileOutcome::done();
-      }
-      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
-      spdlog::info("created Service {} for pod {}", key.str(), winner->name);
-      events_.record(
-          *winner, EventType::kNormal, kReasonServiceCreated, "Create",
-          "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
-      return std::nullopt;
+      return create_service(key, plan);
     case Action::kPatch:
-      written_.written(key.str(), metrics::ObjectKind::kService,
-                       api_.patch(path, kube::PatchType::kMerge, plan.body),
-                       resource_version_of(plan.body));
-      metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
-      if (plan.existing == ExistingService::kAdoptable) {
-        spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
-                     winner->name);
-        events_.record(*winner, EventType::kNormal, kReasonServiceAdopted, "Adopt",
-                       "Adopted Service \"" + key.name + "\" made by the original operator");
-      } else {
-        spdlog::info("updated Service {} for pod {}", key.str(), winner->name);
-      }
-      return std::nullopt;
+      patch_service(key, plan);
+      break;
     case Action::kDelete:
+      remove(metrics::ObjectKind::kService, key, key.name, plan.existing_uid);
+      applied.candidates.winner = nullptr;
+      break;
     case Action::kRecreate:
       remove(metrics::ObjectKind::kService, key, key.name, plan.existing_uid);
-      if (plan.action == Action::kRecreate) {
-        return ReconcileOutcome::requeue_after(std::chrono::milliseconds{0},
-                                               "recreating a Service that is not headless");
-      }
-      plan.candidates.winner = nullptr;
-      return std::nullopt;
+      applied.ends = ReconcileOutcome::requeue_after(std::chrono::milliseconds{0},
+                                                     "recreating a Service that is not headless");
+      break;
   }
-  return std::nullopt;
+  return applied;
+}
+
+AppliedService Reconciler::create_service(const ServiceKey& key, const ServicePlan& plan) {
+  AppliedService applied = as_planned(plan);
+  const PodInfo& winner = *plan.candidates.winner;
+  try {
+    const json created =
+        api_.create(kube::collection_path(kube::kServices, key.namespace_name), plan.body);
+    written_.written(key.str(), metrics::ObjectKind::kService, created, "");
+    applied.uid = metadata_string(created, "uid");
+  } catch (const kube::ApiError& error) {
+    if (!error.is_invalid())
+      throw;
+    // The API server's validation is the final word on names: a reported skip, no retry.
+    spdlog::warn("pod {}/{}: the API server rejected Service {}: {}", key.namespace_name,
+                 winner.name, key.name, error.status_message());
+    applied.candidates.skipped.push_back(
+        {plan.candidates.winner, metrics::SkipReason::kInvalidName,
+         std::string(kReasonServiceRejected),
+         "the API server rejected Service \"" + key.name + "\": " + error.status_message()});
+    applied.candidates.winner = nullptr;
+    applied.ends = ReconcileOutcome::done();
+    return applied;
+  }
+  metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
+  spdlog::info("created Service {} for pod {}", key.str(), winner.name);
+  events_.record(winner, EventType::kNormal, kReasonServiceCreated, "Create",
+                 "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
+  return applied;
+}
+
+void Reconciler::patch_service(const ServiceKey& key, const ServicePlan& plan) {
+  const PodInfo& winner = *plan.candidates.winner;
+  // The patch carries the resourceVersion it was planned from.
+  written_.written(key.str(), metrics::ObjectKind::kService,
+                   api_.patch(service_path(key), kube::PatchType::kMerge, plan.body),
+                   resource_version_of(plan.body));
+  metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kUpdate);
+  if (plan.existing == ExistingService::kAdoptable) {
+    spdlog::info("adopted Service {} made by the original operator, for pod {}", key.str(),
+                 winner.name);
+    events_.record(winner, EventType::kNormal, kReasonServiceAdopted, "Adopt",
+                   "Adopted Service \"" + key.name + "\" made by the original operator");
+  } else {
+    spdlog::info("updated Service {} for pod {}", key.str(), winner.name);
+  }
 }
 
 void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
@@ -244,7 +268,8 @@ void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
   std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
   if (endpoints == nullptr && adopting) {
     // The original operator's Endpoints are unlabelled, so a cache of labelled ones misses them.
-    endpoints = get_if_exists(api_, paths::endpoints(key.namespace_name, key.name));
+    endpoints =
+        get_if_exists(api_, kube::object_path(kube::kEndpoints, key.namespace_name, key.name));
   }
   const ServiceRef service{key.namespace_name, key.name, service_uid};
   const bool unlabelled_endpoints_are_legacy = service_owned && options_.adopt_legacy;
@@ -257,16 +282,19 @@ void Reconciler::apply_dependents(const ServiceKey& key, const PodInfo* winner,
 void Reconciler::execute(const ServiceKey& key, const ObjectWrite& write) {
   switch (write.action) {
     case metrics::WriteAction::kCreate:
-      written_.written(key.str(), write.kind,
-                       api_.create(collection_path(write.kind, key.namespace_name), write.body),
-                       "");
+      written_.written(
+          key.str(), write.kind,
+          api_.create(kube::collection_path(resource_of(write.kind), key.namespace_name),
+                      write.body),
+          "");
       break;
     case metrics::WriteAction::kUpdate:
       // The patch carries the resourceVersion it was planned from.
-      written_.written(key.str(), write.kind,
-                       api_.patch(object_path(write.kind, key.namespace_name, write.name),
-                                  kube::PatchType::kMerge, write.body),
-                       resource_version_of(write.body));
+      written_.written(
+          key.str(), write.kind,
+          api_.patch(kube::object_path(resource_of(write.kind), key.namespace_name, write.name),
+                     kube::PatchType::kMerge, write.body),
+          resource_version_of(write.body));
       break;
     case metrics::WriteAction::kDelete:
       remove(write.kind, key, write.name, write.uid);
@@ -283,7 +311,7 @@ void Reconciler::remove(metrics::ObjectKind kind, const ServiceKey& key, const s
   // Never delete a namesake created since the object was read.
   options.precondition_uid = uid;
   try {
-    api_.remove(object_path(kind, key.namespace_name, name), options);
+    api_.remove(kube::object_path(resource_of(kind), key.namespace_name, name), options);
   } catch (const kube::ApiError& error) {
     if (!error.is_not_found())
       throw;
@@ -304,7 +332,7 @@ std::shared_ptr<const json> Reconciler::cached(const ServiceKey& key, metrics::O
       return objects_.endpoints(key.namespace_name, name);
     case metrics::ObjectKind::kEndpointSlice:
       for (auto& slice : objects_.endpoint_slices(key.namespace_name, key.name)) {
-        if (json_string_at(json_child(*slice, "metadata"), "name") == name)
+        if (metadata_string(*slice, "name") == name)
           return slice;
       }
       return nullptr;

@@ -1,6 +1,6 @@
 #include "hso/reconciler/sources.hpp"
 
-#include "hso/reconciler/api_paths.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/ownership.hpp"
 
 namespace hso::reconciler {
@@ -17,7 +17,7 @@ std::shared_ptr<const nlohmann::json> get_if_exists(kube::ApiClient& api, const 
 
 std::shared_ptr<const nlohmann::json> LiveObjectSource::service(const std::string& namespace_name,
                                                                 const std::string& name) {
-  return get_if_exists(api_, paths::service(namespace_name, name));
+  return get_if_exists(api_, kube::object_path(kube::kServices, namespace_name, name));
 }
 
 std::vector<std::shared_ptr<const nlohmann::json>> LiveObjectSource::endpoint_slices(
@@ -26,7 +26,8 @@ std::vector<std::shared_ptr<const nlohmann::json>> LiveObjectSource::endpoint_sl
   kube::ListOptions options;
   options.label_selector = std::string(kServiceNameLabel) + "=" + service_name;
   do {
-    kube::ListPage page = api_.list(paths::endpoint_slices(namespace_name), options);
+    kube::ListPage page =
+        api_.list(kube::collection_path(kube::kEndpointSlices, namespace_name), options);
     for (auto& item : page.items) {
       slices.push_back(std::make_shared<const nlohmann::json>(std::move(item)));
     }
@@ -37,7 +38,7 @@ std::vector<std::shared_ptr<const nlohmann::json>> LiveObjectSource::endpoint_sl
 
 std::shared_ptr<const nlohmann::json> LiveObjectSource::endpoints(const std::string& namespace_name,
                                                                   const std::string& name) {
-  return get_if_exists(api_, paths::endpoints(namespace_name, name));
+  return get_if_exists(api_, kube::object_path(kube::kEndpoints, namespace_name, name));
 }
 
 }  // namespace hso::reconciler

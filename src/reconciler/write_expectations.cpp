@@ -3,14 +3,6 @@
 #include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
-namespace {
-
-std::string metadata_field(const nlohmann::json& object, std::string_view field) {
-  return json_string_at(json_child(object, "metadata"), field);
-}
-
-}  // namespace
-
 const char* object_kind_name(metrics::ObjectKind kind) {
   switch (kind) {
     case metrics::ObjectKind::kService:
@@ -30,8 +22,8 @@ WriteExpectations::WriteExpectations(const Clock& clock, std::chrono::millisecon
 
 void WriteExpectations::written(const std::string& key, metrics::ObjectKind kind,
                                 const nlohmann::json& written, const std::string& cached_before) {
-  const std::string name = metadata_field(written, "name");
-  const std::string version = metadata_field(written, "resourceVersion");
+  const std::string name = metadata_string(written, "name");
+  const std::string version = metadata_string(written, "resourceVersion");
   if (name.empty() || version.empty() || version == cached_before)
     return;
   expect(key, {kind, name}, Expectation{false, cached_before, {}, {}});
@@ -61,10 +53,10 @@ std::optional<std::string> WriteExpectations::unseen(const std::string& key,
   for (auto it = pending.begin(); it != pending.end();) {
     const auto& [id, expectation] = *it;
     const std::shared_ptr<const nlohmann::json> object = cached(id.first, id.second);
-    const bool seen =
-        expectation.gone
-            ? object == nullptr || metadata_field(*object, "uid") != expectation.uid
-            : object != nullptr && metadata_field(*object, "resourceVersion") != expectation.before;
+    const bool seen = expectation.gone
+                          ? object == nullptr || metadata_string(*object, "uid") != expectation.uid
+                          : object != nullptr &&
+                                metadata_string(*object, "resourceVersion") != expectation.before;
     if (seen || now >= expectation.deadline) {
       it = pending.erase(it);
       continue;

@@ -6,12 +6,14 @@
 namespace hso::workqueue {
 
 RetryRateLimiter::RetryRateLimiter(RateLimitPolicy policy, const Clock& clock)
-    : policy_(policy), clock_(clock), tokens_(policy.overall_burst), refilled_at_(clock.now()) {}
+    : policy_(policy),
+      clock_(clock),
+      overall_(policy.overall_per_second, policy.overall_burst, clock.now()) {}
 
 Clock::Duration RetryRateLimiter::next_delay(const std::string& key) {
   MutexLock lock(mutex_);
   const int previous = failures_[key]++;
-  return std::max(per_key_delay(previous), overall_delay(clock_.now()));
+  return std::max(per_key_delay(previous), overall_.reserve(clock_.now()));
 }
 
 void RetryRateLimiter::forget(const std::string& key) {
@@ -33,22 +35,6 @@ Clock::Duration RetryRateLimiter::per_key_delay(int previous_failures) const {
       std::min(static_cast<double>(policy_.base_delay.count()) * factor, max_ms);
   return std::chrono::duration_cast<Clock::Duration>(
       std::chrono::duration<double, std::milli>(delay_ms));
-}
-
-// Reserves one token; a negative balance is the wait until that token exists.
-Clock::Duration RetryRateLimiter::overall_delay(Clock::TimePoint now) {
-  if (policy_.overall_per_second <= 0) {
-    return Clock::Duration::zero();
-  }
-  const std::chrono::duration<double> elapsed = now - refilled_at_;
-  refilled_at_ = now;
-  tokens_ = std::min(policy_.overall_burst, tokens_ + elapsed.count() * policy_.overall_per_second);
-  tokens_ -= 1.0;
-  if (tokens_ >= 0) {
-    return Clock::Duration::zero();
-  }
-  return std::chrono::duration_cast<Clock::Duration>(
-      std::chrono::duration<double>(-tokens_ / policy_.overall_per_second));
 }
 
 }  // namespace hso::workqueue

@@ -3,6 +3,7 @@
 
 #include "fuzz_support.hpp"
 #include "hso/kube/exec_credential.hpp"
+#include "hso/util/time_format.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view output = hso::fuzz::as_text(data, size);
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   // The expiry timestamp parser on its own, on the raw bytes.
-  if (const auto time = hso::kube::parse_rfc3339(output)) {
+  if (const auto time = hso::parse_rfc3339(output)) {
     FUZZ_CHECK(output.size() >= 20);
   }
   return 0;

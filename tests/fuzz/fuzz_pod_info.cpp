@@ -2,6 +2,7 @@
 #include "fuzz_support.hpp"
 #include "hso/reconciler/keys.hpp"
 #include "hso/reconciler/pod_info.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace {
 
@@ -28,7 +29,7 @@ void check_projection(const hso::reconciler::PodInfo& pod) {
   const std::string hostname = hso::reconciler::effective_hostname(pod);
   FUZZ_CHECK(hostname.size() <= 63);
   const std::string key = hso::reconciler::key_for_pod(pod);
-  const auto parsed = hso::reconciler::parse_key(key);
+  const auto parsed = hso::ObjectKey::parse(key);
   if (parsed) {
     FUZZ_CHECK(parsed->str() == key);
   }
@@ -47,6 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(hso::reconciler::project_pod(pod, kAnnotation) == projected);
   }
   // The timestamp parser on its own, on the raw bytes.
-  hso::reconciler::parse_timestamp(hso::fuzz::as_text(data, size));
+  hso::parse_rfc3339(hso::fuzz::as_text(data, size));
   return 0;
 }

@@ -17,7 +17,6 @@ inline reconciler::ReconcileOptions options_from(std::string_view input) {
   options.publish_not_ready = (bits & 1) != 0;
   options.legacy_endpoints = (bits & 2) != 0;
   options.adopt_legacy = (bits & 4) != 0;
-  options.block_owner_deletion = (bits & 8) != 0;
   options.relaxed_service_names = (bits & 16) != 0;
   return options;
 }

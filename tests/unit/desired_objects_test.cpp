@@ -49,15 +49,11 @@ TEST(DesiredServiceTest, TakesTheGivenNameAndCopiesNoAnnotations) {
   EXPECT_EQ(service["metadata"]["ownerReferences"][0]["name"], "web-0");
 }
 
-TEST(DesiredServiceTest, BlockOwnerDeletionOnlyWhenAllowed) {
+TEST(DesiredServiceTest, NoBlockOwnerDeletion) {
   ReconcileOptions options;
   EXPECT_FALSE(
       desired_service(running_pod(), "web-0", options)["metadata"]["ownerReferences"][0].contains(
           "blockOwnerDeletion"));
-  options.block_owner_deletion = true;
-  EXPECT_EQ(desired_service(running_pod(), "web-0",
-                            options)["metadata"]["ownerReferences"][0]["blockOwnerDeletion"],
-            true);
 }
 
 TEST(DesiredEndpointSliceTest, OneIPv4SliceForASingleStackPod) {
@@ -218,7 +214,6 @@ TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
   EXPECT_TRUE(options.legacy_endpoints);
   EXPECT_FALSE(options.adopt_legacy);
   EXPECT_EQ(options.namespaces, (std::vector<std::string>{"a", "b"}));
-  EXPECT_FALSE(options.block_owner_deletion);
 }
 
 }  // namespace

@@ -88,10 +88,10 @@ class Signal {
 };
 
 // Returns at once, recording the delay and moving the fake clock past it.
-class RecordingSleeper final : public Sleeper {
+class RecordingSleeper final {
  public:
   explicit RecordingSleeper(FakeClock& clock) : clock_(clock) {}
-  bool sleep_for(Clock::Duration duration, std::stop_token stop) override {
+  bool sleep_for(Clock::Duration duration, std::stop_token stop) {
     std::lock_guard lock(mutex_);
     delays_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(duration));
     clock_.advance(duration);
@@ -168,7 +168,9 @@ class InformerReflectorTest : public ::testing::Test {
     ReflectorEnvironment environment;
     environment.metrics = &metrics_;
     environment.clock = &clock_;
-    environment.sleeper = &sleeper_;
+    environment.sleeper = [this](Clock::Duration d, std::stop_token s) {
+      return sleeper_.sleep_for(d, s);
+    };
     environment.random = [] { return 0.0; };
     return std::make_unique<Reflector>(client_, store_, std::move(options), std::move(environment));
   }
@@ -228,7 +230,9 @@ TEST_F(InformerReflectorTest, WatchTimeoutIsRandomisedWithinTheRange) {
   options.collection_path = "/api/v1/configmaps";
   ReflectorEnvironment environment;
   environment.clock = &clock_;
-  environment.sleeper = &sleeper_;
+  environment.sleeper = [this](Clock::Duration d, std::stop_token s) {
+    return sleeper_.sleep_for(d, s);
+  };
   environment.random = [] { return 0.5; };
   Reflector reflector(client_, store_, options, std::move(environment));
   reflector.start();

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "hso/kube/exec_credential.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::kube {
 namespace {

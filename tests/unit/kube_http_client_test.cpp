@@ -19,6 +19,7 @@
 #include "hso/kube/exec_credential.hpp"
 #include "hso/kube/http_api_client.hpp"
 #include "hso/kube/warning_logger.hpp"
+#include "hso/util/time_format.hpp"
 #include "support/wait.hpp"
 
 namespace hso::kube {

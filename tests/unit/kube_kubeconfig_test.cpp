@@ -14,6 +14,7 @@
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/errors.hpp"
 #include "hso/kube/tls.hpp"
+#include "hso/util/base64.hpp"
 
 namespace hso::kube {
 namespace {

@@ -5,6 +5,18 @@
 namespace hso::kube {
 namespace {
 
+TEST(RequestPath, BuildsCollectionAndObjectPaths) {
+  EXPECT_EQ(collection_path(kServices, "ns"), "/api/v1/namespaces/ns/services");
+  EXPECT_EQ(collection_path(kPods), "/api/v1/pods");
+  EXPECT_EQ(collection_path(kEndpointSlices, "ns"),
+            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices");
+  EXPECT_EQ(object_path(kLeases, "kube-system", "hso"),
+            "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/hso");
+  EXPECT_EQ(object_path(kEvents, "ns", "e.1"), "/apis/events.k8s.io/v1/namespaces/ns/events/e.1");
+  EXPECT_EQ(collection_path(kTokenReviews), "/apis/authentication.k8s.io/v1/tokenreviews");
+  EXPECT_EQ(resource_of_path(object_path(kEndpoints, "ns", "a")), "endpoints");
+}
+
 TEST(RequestPath, ResourceOfPath) {
   EXPECT_EQ(resource_of_path("/api/v1/namespaces/ns/services/a"), "services");
   EXPECT_EQ(resource_of_path("/api/v1/namespaces/ns/pods/p/status"), "pods");

@@ -13,6 +13,7 @@
 #include "hso/leaderelection/leader_identity.hpp"
 #include "hso/leaderelection/lease_elector.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/time_format.hpp"
 #include "mock_api_client.hpp"
 
 namespace hso::leaderelection {

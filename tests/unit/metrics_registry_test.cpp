@@ -60,6 +60,11 @@ TEST(MetricsRegistryTest, SerializesEveryFamily) {
   EXPECT_TRUE(contains(text, "headless_service_operator_reconcile_duration_seconds_count 2"));
   EXPECT_TRUE(contains(text, "headless_service_operator_pods_skipped{reason=\"collision\"} 2"));
   EXPECT_TRUE(contains(text, "headless_service_operator_pods_skipped{reason=\"invalid_name\"} 0"));
+  EXPECT_TRUE(
+      contains(text, "headless_service_operator_pods_skipped{reason=\"annotation_value\"} 0"));
+  // A 403 is the operator's RBAC, not the pod's: it is counted in api_requests_total{code="403"}
+  // and fails /readyz/permissions, and no pod is reported skipped for it.
+  EXPECT_FALSE(contains(text, "reason=\"forbidden\""));
   EXPECT_TRUE(contains(text, "headless_service_operator_workqueue_depth 3"));
   EXPECT_TRUE(
       contains(text, "headless_service_operator_workqueue_longest_running_processor_seconds 1.5"));

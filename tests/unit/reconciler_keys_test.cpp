@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "hso/reconciler/api_paths.hpp"
+#include "hso/kube/request_path.hpp"
 #include "hso/reconciler/keys.hpp"
 
 namespace hso::reconciler {
@@ -9,10 +9,10 @@ namespace {
 using nlohmann::json;
 
 TEST(ReconcilerKeysTest, ParsesNamespaceAndName) {
-  EXPECT_EQ(parse_key("ns/web-0"), (ServiceKey{"ns", "web-0"}));
-  EXPECT_EQ(parse_key("ns/web-0")->str(), "ns/web-0");
+  EXPECT_EQ(ObjectKey::parse("ns/web-0"), (ServiceKey{"ns", "web-0"}));
+  EXPECT_EQ(ObjectKey::parse("ns/web-0")->str(), "ns/web-0");
   for (const char* bad : {"", "ns", "/web", "ns/", "a/b/c"})
-    EXPECT_FALSE(parse_key(bad)) << bad;
+    EXPECT_FALSE(ObjectKey::parse(bad)) << bad;
 }
 
 TEST(ReconcilerKeysTest, APodMapsToItsEffectiveHostname) {
@@ -42,15 +42,18 @@ TEST(ReconcilerKeysTest, OwnedObjectsMapToTheirService) {
 }
 
 TEST(ReconcilerPathsTest, AreTheApiServersPaths) {
-  EXPECT_EQ(paths::services("ns"), "/api/v1/namespaces/ns/services");
-  EXPECT_EQ(paths::service("ns", "db"), "/api/v1/namespaces/ns/services/db");
-  EXPECT_EQ(paths::endpoint_slices("ns"), "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices");
-  EXPECT_EQ(paths::endpoint_slice("ns", "db-ipv4"),
+  EXPECT_EQ(kube::collection_path(kube::kServices, "ns"), "/api/v1/namespaces/ns/services");
+  EXPECT_EQ(kube::object_path(kube::kServices, "ns", "db"), "/api/v1/namespaces/ns/services/db");
+  EXPECT_EQ(kube::collection_path(kube::kEndpointSlices, "ns"),
+            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices");
+  EXPECT_EQ(kube::object_path(kube::kEndpointSlices, "ns", "db-ipv4"),
             "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices/db-ipv4");
-  EXPECT_EQ(paths::endpoints_collection("ns"), "/api/v1/namespaces/ns/endpoints");
-  EXPECT_EQ(paths::endpoints("ns", "db"), "/api/v1/namespaces/ns/endpoints/db");
-  EXPECT_EQ(paths::events("ns"), "/apis/events.k8s.io/v1/namespaces/ns/events");
-  EXPECT_EQ(paths::event("ns", "e"), "/apis/events.k8s.io/v1/namespaces/ns/events/e");
+  EXPECT_EQ(kube::collection_path(kube::kEndpoints, "ns"), "/api/v1/namespaces/ns/endpoints");
+  EXPECT_EQ(kube::object_path(kube::kEndpoints, "ns", "db"), "/api/v1/namespaces/ns/endpoints/db");
+  EXPECT_EQ(kube::collection_path(kube::kEvents, "ns"),
+            "/apis/events.k8s.io/v1/namespaces/ns/events");
+  EXPECT_EQ(kube::object_path(kube::kEvents, "ns", "e"),
+            "/apis/events.k8s.io/v1/namespaces/ns/events/e");
 }
 
 }  // namespace

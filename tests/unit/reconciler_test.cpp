@@ -320,6 +320,29 @@ TEST_F(ReconcilerTest, ANameNoLongerTakenIsCreated) {
   EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);  // they deleted theirs
 }
 
+// The name is taken by the operator's own Service, which the cache does not show yet: the read
+// Service is compared (it matches, so nothing is written to it) and its uid owns the new slice.
+TEST_F(ReconcilerTest, OwnServiceBehindTheCacheIsComparedAndItsUidOwnsTheSlices) {
+  auto pod = make_pod("web-0");
+  pods.pods = {pod};
+  world_matches(*pod);
+  const json own = objects.services["web-0"];
+  objects.services.clear();
+  objects.slices.clear();
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
+  EXPECT_CALL(api, get(kServicePath)).WillOnce(Return(own));
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce([](const std::string&, const json& body) {
+    EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "svc-uid");
+    return body;
+  });
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kEndpointSlice, metrics::WriteAction::kCreate));
+  EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kSuccess, _));
+  EXPECT_CALL(metrics, set_pods_managed(1u));
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
+}
+
 TEST_F(ReconcilerTest, TheOriginalOperatorsServiceOutsideTheCacheIsAdopted) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
@@ -441,6 +464,19 @@ TEST_F(ReconcilerTest, ServerAndTransportErrorsAreRetriedWithBackoff) {
   Reconciler reconciler = make();
   EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kRetry);
   EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kRetry);
+}
+
+// The leadership gate withholds a write (the lease is lost or its renew is overdue): the reconcile
+// says so, distinctly, and counts no error.
+TEST_F(ReconcilerTest, AWriteWithheldByTheLeadershipGateIsNotLeadingAndNoError) {
+  pods.pods = {make_pod("web-0")};
+  EXPECT_CALL(api, create(kServices, _)).WillOnce(Throw(kube::WriteNotAllowed()));
+  EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kError, _)).Times(0);
+  EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kRequeue, _));
+  const ReconcileOutcome outcome = make().reconcile("ns/web-0");
+  EXPECT_EQ(outcome.kind, Kind::kNotLeading);
+  EXPECT_TRUE(outcome.expected);
+  EXPECT_GT(outcome.delay, 0ms);
 }
 
 TEST_F(ReconcilerTest, KeysOutsideTheWatchedNamespacesAreIgnored) {

@@ -35,16 +35,6 @@ class ObjectSink {
 // or not a string.
 std::optional<std::string> object_key(const nlohmann::json& object);
 
-inline std::string make_key(std::string_view namespace_name, std::string_view name) {
-  if (namespace_name.empty()) {
-    return std::string(name);
-  }
-  std::string key;
-  key.reserve(namespace_name.size() + 1 + name.size());
-  key.append(namespace_name).append("/").append(name);
-  return key;
-}
-
 // Logs, once per call, that an object of `resource` could not be used and was skipped.
 void log_skipped_object(std::string_view resource, const nlohmann::json& object,
                         std::string_view reason);

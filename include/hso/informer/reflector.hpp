@@ -9,12 +9,12 @@
 #include <thread>
 
 #include "hso/informer/object_sink.hpp"
-#include "hso/informer/sleeper.hpp"
 #include "hso/kube/api_client.hpp"
 #include "hso/kube/backoff.hpp"
 #include "hso/metrics/sinks.hpp"
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
+#include "hso/util/stop_wait.hpp"
 
 namespace hso::informer {
 
@@ -43,7 +43,7 @@ struct ReflectorOptions {
 struct ReflectorEnvironment {
   metrics::WatchMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  Sleeper* sleeper = nullptr;
+  Sleeper sleeper;
   kube::Backoff::UniformRandom random;
 };
 
@@ -96,7 +96,7 @@ class Reflector {
   const ReflectorOptions options_;
   metrics::WatchMetrics& metrics_;
   const Clock& clock_;
-  Sleeper& sleeper_;
+  Sleeper sleeper_;
   kube::Backoff::UniformRandom random_;
   kube::Backoff backoff_;
 

@@ -41,7 +41,4 @@ class Backoff {
   Clock::TimePoint last_failure_ HSO_GUARDED_BY(mutex_){};
 };
 
-// Uniform values in [0, 1) from a per-thread engine seeded by std::random_device.
-double uniform_random();
-
 }  // namespace hso::kube

@@ -87,7 +87,4 @@ ClientConfig load_client_config(const std::string& kubeconfig_flag, const std::s
                                 const EnvLookup& env = process_env,
                                 const InClusterPaths& in_cluster_paths = {});
 
-// Base64 (standard alphabet, padding optional, whitespace ignored); nullopt when malformed.
-std::optional<std::string> decode_base64(std::string_view text);
-
 }  // namespace hso::kube

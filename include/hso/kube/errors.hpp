@@ -70,6 +70,14 @@ class TransportError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A write withheld before it was sent because this replica may not write now (it is not the
+// leader, or its leadership could have expired by the time the write lands). Thrown by the
+// client's `before_write` hook; the reconciler reports it as "not leading", not as a failure.
+class WriteNotAllowed : public std::runtime_error {
+ public:
+  WriteNotAllowed() : std::runtime_error("not the leader: write withheld") {}
+};
+
 // The client configuration (kubeconfig, in-cluster files, flags) cannot be used. The message
 // names the file and the field.
 class ConfigError : public std::runtime_error {

@@ -23,8 +23,6 @@ struct ExecCredentialStatus {
 // Parses the plugin's stdout; throws std::runtime_error saying what is wrong.
 ExecCredentialStatus parse_exec_credential(std::string_view output,
                                            const std::string& expected_api_version);
-// RFC 3339 ("2024-05-01T10:00:00Z", fractions and offsets allowed); nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 struct ExecResult {
   int exit_status = -1;  // the exit code, or -1 when killed / not started

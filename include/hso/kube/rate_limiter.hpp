@@ -1,17 +1,15 @@
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <stop_token>
 
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
+#include "hso/util/token_bucket.hpp"
 
 namespace hso::kube {
 
-// Client-side request rate limit: a token bucket refilled at `qps` tokens per second and holding
-// at most `burst` tokens. A caller that finds the bucket empty reserves a future token, so
-// waiting callers are served in arrival order at exactly the configured rate.
+// Client-side request rate limit: a TokenBucket refilled at `qps` tokens per second and holding
+// at most `burst` tokens, shared by the client's threads, which wait for their reserved token.
 class TokenBucketRateLimiter {
  public:
   // qps <= 0 means no limit. burst < 1 is treated as 1.
@@ -28,15 +26,11 @@ class TokenBucketRateLimiter {
   int burst() const { return burst_; }
 
  private:
-  void refill(Clock::TimePoint now) HSO_REQUIRES(mutex_);
-
   const double qps_;
   const int burst_;
   const Clock& clock_;
   Mutex mutex_;
-  std::condition_variable_any stopped_;
-  double tokens_ HSO_GUARDED_BY(mutex_);
-  Clock::TimePoint last_refill_ HSO_GUARDED_BY(mutex_);
+  TokenBucket bucket_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::kube

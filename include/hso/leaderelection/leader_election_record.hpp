@@ -25,7 +25,4 @@ LeaderElectionRecord record_from_lease(const nlohmann::json& lease);
 // Writes the record into the Lease object's spec, leaving metadata alone.
 void write_record_to_lease(const LeaderElectionRecord& record, nlohmann::json& lease);
 
-// metav1.MicroTime wire format, e.g. "2024-05-01T12:00:00.123456Z".
-std::string format_micro_time(std::chrono::system_clock::time_point time);
-
 }  // namespace hso::leaderelection

@@ -7,6 +7,7 @@
 
 #include "hso/leaderelection/lease_elector.hpp"
 #include "hso/util/clock.hpp"
+#include "hso/util/stop_wait.hpp"
 
 namespace hso::leaderelection {
 
@@ -21,10 +22,6 @@ struct LeaderCallbacks {
   std::function<void()> on_started_leading;
   std::function<void(LeadershipEnd)> on_stopped_leading;
 };
-
-// Waits up to the given time; returns false if `stop` was requested (early or not).
-using Sleeper = std::function<bool(Clock::Duration, std::stop_token)>;
-Sleeper real_sleeper();
 
 // Drives a LeaseElector: tries to acquire every retry period (with up to 20% jitter so that
 // standbys do not hit the server in step), then renews every retry period. Leadership ends when

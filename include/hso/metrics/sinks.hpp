@@ -14,7 +14,7 @@ using Seconds = std::chrono::duration<double>;
 enum class ObjectKind { kService, kEndpointSlice, kEndpoints, kEvent };
 enum class WriteAction { kCreate, kUpdate, kDelete };
 enum class ReconcileResult { kSuccess, kError, kRequeue };
-enum class SkipReason { kInvalidName, kCollision, kForeignService, kForbidden, kAnnotationValue };
+enum class SkipReason { kInvalidName, kCollision, kForeignService, kAnnotationValue };
 
 class ReconcileMetrics {
  public:

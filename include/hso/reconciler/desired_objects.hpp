@@ -30,7 +30,7 @@ struct EndpointConditions {
 // deletion, and ready is serving and not terminating unless not-ready addresses are published.
 EndpointConditions endpoint_conditions(const PodInfo& pod, bool publish_not_ready);
 
-nlohmann::json pod_owner_reference(const PodInfo& pod, bool block_owner_deletion);
+nlohmann::json pod_owner_reference(const PodInfo& pod);
 nlohmann::json service_owner_reference(const ServiceRef& service);
 
 // Headless (clusterIP None), no selector, no ports, owned by the pod.

@@ -6,19 +6,13 @@
 #include <string_view>
 
 #include "hso/reconciler/pod_info.hpp"
+#include "hso/util/object_key.hpp"
 
 // Work is keyed by the Service it produces: "<namespace>/<service name>".
 namespace hso::reconciler {
 
-struct ServiceKey {
-  std::string namespace_name;
-  std::string name;
-
-  std::string str() const { return namespace_name + "/" + name; }
-  friend bool operator==(const ServiceKey&, const ServiceKey&) = default;
-};
-
-std::optional<ServiceKey> parse_key(std::string_view key);
+// A key names the Service (ObjectKey::parse reads one back).
+using ServiceKey = ObjectKey;
 
 // A pod maps to "<namespace>/<effective hostname>", whether or not it carries the annotation (a
 // removed annotation must still reach the reconciler). spec.hostname and the name are immutable,

@@ -12,9 +12,6 @@ struct ReconcileOptions {
   bool publish_not_ready = true;
   bool legacy_endpoints = false;
   bool adopt_legacy = true;
-  // Only when the operator may delete pods (RBAC); otherwise the API server rejects the owner
-  // reference with 422.
-  bool block_owner_deletion = false;
   // Accept DNS-1123 labels (a leading digit) as Service names and let the API server decide,
   // for clusters with RelaxedServiceNameValidation.
   bool relaxed_service_names = false;

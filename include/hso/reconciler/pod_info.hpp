@@ -53,9 +53,6 @@ bool needs_attention(const PodInfo& pod);
 // already belong to another pod.
 bool publishes_addresses(const PodInfo& pod);
 
-// "2024-05-01T12:00:00Z" (fractional seconds and numeric offsets accepted); nullopt if malformed.
-std::optional<std::chrono::sys_seconds> parse_timestamp(std::string_view text);
-
 enum class AddressFamily { kIPv4, kIPv6 };
 AddressFamily address_family(std::string_view ip);
 

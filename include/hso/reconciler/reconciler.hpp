@@ -24,6 +24,7 @@ struct ReconcileOutcome {
     kDone,          // the world matches (or the key is a reported skip): forget the key
     kRequeueAfter,  // look again after `delay` (conflict with a concurrent change, throttling)
     kRetry,         // failed: retry with the queue's backoff
+    kNotLeading,    // a write was withheld because this replica may not write: not a failure
   };
   Kind kind = Kind::kDone;
   std::chrono::milliseconds delay{0};
@@ -37,11 +38,27 @@ struct ReconcileOutcome {
   static ReconcileOutcome retry(std::string why) {
     return {Kind::kRetry, std::chrono::milliseconds{0}, std::move(why)};
   }
+  // The leadership gate withheld a write. If the lease is lost the workers are stopped and the
+  // queue dropped; if the gate opens again (a late renew landed), the key is looked at after
+  // `delay`.
+  static ReconcileOutcome not_leading(std::chrono::milliseconds delay) {
+    return {Kind::kNotLeading, delay, "not the leader: write withheld", true};
+  }
   // The caches have not shown this operator's last writes of the key yet: their watch events
   // bring the key back; `delay` is only the fallback should an event be lost.
   static ReconcileOutcome wait_for_caches(std::chrono::milliseconds delay, std::string why) {
     return {Kind::kRequeueAfter, delay, std::move(why), true};
   }
+};
+
+// What applying the Service's plan left: the outcome when the pass ends there, the candidates as
+// they stand after the write (a name the API server rejected is one more skip; a deleted Service
+// serves nobody), and the uid of the Service the dependents belong to.
+struct AppliedService {
+  std::optional<ReconcileOutcome> ends;
+  Candidates candidates;
+  std::string uid;
+  bool adopting = false;  // the original operator's Service, taken over by this pass
 };
 
 // Makes the Service, EndpointSlices and (optionally) Endpoints for one key match what the pods
@@ -57,9 +74,13 @@ class Reconciler {
 
  private:
   ReconcileOutcome reconcile_key(const ServiceKey& key);
-  // A value when the pass ends here.
-  std::optional<ReconcileOutcome> apply_service_plan(const ServiceKey& key, ServicePlan& plan,
-                                                     std::string& service_uid);
+  // Plans the Service from what is known of it and applies the plan. A create that finds the
+  // name taken reads the Service and plans and applies once more.
+  AppliedService converge_service(const ServiceKey& key, const PodList& pods,
+                                  std::shared_ptr<const nlohmann::json> existing);
+  AppliedService apply_service_plan(const ServiceKey& key, const ServicePlan& plan);
+  AppliedService create_service(const ServiceKey& key, const ServicePlan& plan);
+  void patch_service(const ServiceKey& key, const ServicePlan& plan);
   void apply_dependents(const ServiceKey& key, const PodInfo* winner,
                         const std::string& service_uid, bool service_owned, bool adopting);
   void execute(const ServiceKey& key, const ObjectWrite& write);

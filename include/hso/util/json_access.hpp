@@ -17,9 +17,32 @@ inline const nlohmann::json& json_child(const nlohmann::json& object, std::strin
   return it == object.end() ? kNull : *it;
 }
 
-inline std::string json_string_at(const nlohmann::json& object, std::string_view key) {
+// A view of a string value, "" when absent or not a string; valid while `object` is.
+inline std::string_view json_string_view_at(const nlohmann::json& object, std::string_view key) {
   const nlohmann::json& value = json_child(object, key);
-  return value.is_string() ? value.get<std::string>() : std::string();
+  return value.is_string() ? std::string_view(value.get_ref<const std::string&>())
+                           : std::string_view();
+}
+
+inline std::string json_string_at(const nlohmann::json& object, std::string_view key) {
+  return std::string(json_string_view_at(object, key));
+}
+
+// An object's metadata.<field> ("uid", "resourceVersion", "labels", "deletionTimestamp"...),
+// null when absent.
+inline const nlohmann::json& metadata_child(const nlohmann::json& object, std::string_view field) {
+  return json_child(json_child(object, "metadata"), field);
+}
+
+// A string of an object's metadata ("name", "namespace", "uid", "resourceVersion"), "" when
+// absent or not a string.
+inline std::string metadata_string(const nlohmann::json& object, std::string_view field) {
+  return json_string_at(json_child(object, "metadata"), field);
+}
+
+// The same without a copy, for hot paths; valid while `object` is.
+inline std::string_view metadata_string_view(const nlohmann::json& object, std::string_view field) {
+  return json_string_view_at(json_child(object, "metadata"), field);
 }
 
 }  // namespace hso

@@ -7,6 +7,7 @@
 
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
+#include "hso/util/token_bucket.hpp"
 
 namespace hso::workqueue {
 
@@ -34,14 +35,13 @@ class RetryRateLimiter {
 
  private:
   Clock::Duration per_key_delay(int previous_failures) const;
-  Clock::Duration overall_delay(Clock::TimePoint now) HSO_REQUIRES(mutex_);
 
   const RateLimitPolicy policy_;
   const Clock& clock_;
   mutable Mutex mutex_;
   std::unordered_map<std::string, int> failures_ HSO_GUARDED_BY(mutex_);
-  double tokens_ HSO_GUARDED_BY(mutex_);
-  Clock::TimePoint refilled_at_ HSO_GUARDED_BY(mutex_);
+  // Across all keys, so a burst of failures cannot hammer the API server.
+  TokenBucket overall_ HSO_GUARDED_BY(mutex_);
 };
 
 }  // namespace hso::workqueue
