@@ -19,6 +19,7 @@
 
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/errors.hpp"
+#include "hso/kube/request_path.hpp"
 
 namespace bench {
 
@@ -124,11 +125,11 @@ json status_patch(const std::string& ip) {
 }
 
 std::string pods_path(const std::string& namespace_name) {
-  return "/api/v1/namespaces/" + namespace_name + "/pods";
+  return hso::kube::collection_path(hso::kube::kPods, namespace_name);
 }
 
 std::string pod_path(const std::string& namespace_name, const std::string& name) {
-  return pods_path(namespace_name) + "/" + name;
+  return hso::kube::object_path(hso::kube::kPods, namespace_name, name);
 }
 
 void parallel_for(long count, int threads, const std::function<void(long)>& fn) {
@@ -271,8 +272,8 @@ NamespaceObserver::NamespaceObserver(hso::kube::ApiClient& client, std::string n
     : client_(client), namespace_(std::move(namespace_name)) {
   using Type = hso::kube::WatchEvent::Type;
   const std::string slices_path =
-      "/apis/discovery.k8s.io/v1/namespaces/" + namespace_ + "/endpointslices";
-  const std::string services_path = "/api/v1/namespaces/" + namespace_ + "/services";
+      hso::kube::collection_path(hso::kube::kEndpointSlices, namespace_);
+  const std::string services_path = hso::kube::collection_path(hso::kube::kServices, namespace_);
   slices_watch_ = std::make_unique<Watcher>(
       client_, slices_path, [this](Type type, const json& slice, Clock::time_point when) {
         if (type == Type::kDeleted) {
@@ -319,9 +320,8 @@ NamespaceObserver::~NamespaceObserver() {
 }
 
 void NamespaceObserver::remove_sentinels() {
-  client_.remove("/api/v1/namespaces/" + namespace_ + "/services/" + kSentinel);
-  client_.remove("/apis/discovery.k8s.io/v1/namespaces/" + namespace_ + "/endpointslices/" +
-                 kSentinel);
+  client_.remove(hso::kube::object_path(hso::kube::kServices, namespace_, kSentinel));
+  client_.remove(hso::kube::object_path(hso::kube::kEndpointSlices, namespace_, kSentinel));
   wait_until("the sentinels to be deleted", std::chrono::seconds(30), [this] {
     return deleted_services_.contains(kSentinel) && deleted_slices_.contains(kSentinel);
   });

@@ -11,6 +11,7 @@
 
 #include "common.hpp"
 #include "hso/kube/errors.hpp"
+#include "hso/kube/request_path.hpp"
 #include "scenarios.hpp"
 
 namespace bench {
@@ -19,7 +20,7 @@ namespace {
 constexpr const char* kBenchHolder = "hso-bench-holder";
 
 std::string lease_path(const std::string& lease_namespace, const std::string& name) {
-  return "/apis/coordination.k8s.io/v1/namespaces/" + lease_namespace + "/leases/" + name;
+  return hso::kube::object_path(hso::kube::kLeases, lease_namespace, name);
 }
 
 // Sets the Lease's holder (creating the Lease if it is not there).
@@ -33,7 +34,7 @@ void set_lease_holder(hso::kube::ApiClient& client, const std::string& lease_nam
   } catch (const hso::kube::ApiError& error) {
     if (!error.is_not_found())
       throw;
-    client.create("/apis/coordination.k8s.io/v1/namespaces/" + lease_namespace + "/leases",
+    client.create(hso::kube::collection_path(hso::kube::kLeases, lease_namespace),
                   {{"apiVersion", "coordination.k8s.io/v1"},
                    {"kind", "Lease"},
                    {"metadata", {{"name", name}, {"namespace", lease_namespace}}},
@@ -62,7 +63,7 @@ void measure(hso::kube::ApiClient& client, const std::string& ns, long pods,
   std::optional<Clock::time_point> taken;
   std::string taker;
   Watcher lease_watch(
-      client, "/apis/coordination.k8s.io/v1/namespaces/" + lease_namespace + "/leases",
+      client, hso::kube::collection_path(hso::kube::kLeases, lease_namespace),
       [&](hso::kube::WatchEvent::Type, const json& lease, Clock::time_point when) {
         const std::string holder =
             lease.value("spec", json::object()).value("holderIdentity", std::string());

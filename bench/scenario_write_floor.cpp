@@ -2,6 +2,7 @@
 // EndpointSlice each), made by a plain loop with the project's client at full speed, with as many
 // requests in flight as the operator has workers. No pods: nothing else reacts to these objects.
 #include "common.hpp"
+#include "hso/kube/request_path.hpp"
 #include "scenarios.hpp"
 
 namespace bench {
@@ -17,12 +18,12 @@ int run_write_floor(Args& args) {
   parallel_for(count, threads, [&](long i) {
     const std::string name = pod_name("fl", i);
     const json service =
-        client->create("/api/v1/namespaces/" + ns + "/services",
+        client->create(hso::kube::collection_path(hso::kube::kServices, ns),
                        {{"apiVersion", "v1"},
                         {"kind", "Service"},
                         {"metadata", {{"name", name}, {"labels", {{"hso-bench/floor", "true"}}}}},
                         {"spec", {{"clusterIP", "None"}, {"publishNotReadyAddresses", true}}}});
-    client->create("/apis/events.k8s.io/v1/namespaces/" + ns + "/events",
+    client->create(hso::kube::collection_path(hso::kube::kEvents, ns),
                    {{"apiVersion", "events.k8s.io/v1"},
                     {"kind", "Event"},
                     {"metadata", {{"name", name + ".floor"}}},
@@ -35,7 +36,7 @@ int run_write_floor(Args& args) {
                     {"reportingInstance", "hso-bench"},
                     {"regarding",
                      {{"apiVersion", "v1"}, {"kind", "Pod"}, {"namespace", ns}, {"name", name}}}});
-    client->create("/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices",
+    client->create(hso::kube::collection_path(hso::kube::kEndpointSlices, ns),
                    {{"apiVersion", "discovery.k8s.io/v1"},
                     {"kind", "EndpointSlice"},
                     {"metadata",

@@ -16,63 +16,53 @@ workqueue::WorkQueueOptions manual_delays() {
   return options;
 }
 
-// A key taken by a worker, as settle() finds it.
-void take(workqueue::WorkQueue& queue, const std::string& key) {
-  queue.add(key);
-  ASSERT_EQ(queue.get(), key);
+class ControllerWorkOutcomeTest : public ::testing::Test {
+ protected:
+  // A worker takes the key (whenever it is due), reconciles it to `outcome` and is done with it.
+  void work_once(const ReconcileOutcome& outcome) {
+    clock.advance(1h);
+    queue.promote_due();
+    queue.add(kKey);
+    ASSERT_EQ(queue.get(), kKey);
+    settle(queue, kKey, outcome);
+    queue.done(kKey);
+  }
+  // Whether the key is ready after `delay` more, and not before.
+  bool ready_after(Clock::Duration delay) {
+    clock.advance(delay - 1ms);
+    queue.promote_due();
+    if (queue.depth() != 0)
+      return false;
+    clock.advance(1ms);
+    queue.promote_due();
+    return queue.depth() == 1;
+  }
+
+  static constexpr const char* kKey = "ns/a";
+  FakeClock clock;
+  workqueue::WorkQueue queue{manual_delays(), clock};
+};
+
+TEST_F(ControllerWorkOutcomeTest, NotLeadingComesBackAfterItsDelayWithoutBackoff) {
+  work_once(ReconcileOutcome::retry("an earlier failure"));
+  ASSERT_EQ(queue.failures(kKey), 1);
+  work_once(ReconcileOutcome::not_leading(1s));
+  EXPECT_EQ(queue.failures(kKey), 0) << "a withheld write is not a failure";
+  EXPECT_TRUE(ready_after(1s));
 }
 
-TEST(ControllerWorkOutcomeTest, NotLeadingComesBackAfterItsDelayWithoutBackoff) {
-  FakeClock clock;
-  workqueue::WorkQueue queue(manual_delays(), clock);
-  take(queue, "ns/a");
-  settle(queue, "ns/a", ReconcileOutcome::retry("earlier failure"));
-  queue.done("ns/a");
-  ASSERT_EQ(queue.failures("ns/a"), 1);
-
-  clock.advance(1h);
-  queue.promote_due();
-  ASSERT_EQ(queue.get(), "ns/a");
-  settle(queue, "ns/a", ReconcileOutcome::not_leading(1s));
-  queue.done("ns/a");
-  EXPECT_EQ(queue.failures("ns/a"), 0) << "a withheld write is not a failure";
+TEST_F(ControllerWorkOutcomeTest, RetryCountsAFailureAndDoneForgetsIt) {
+  work_once(ReconcileOutcome::retry("boom"));
+  EXPECT_EQ(queue.failures(kKey), 1);
   EXPECT_EQ(queue.delayed(), 1u);
-  EXPECT_EQ(queue.depth(), 0u);
-  clock.advance(1s);
-  queue.promote_due();
-  EXPECT_EQ(queue.depth(), 1u);
-}
-
-TEST(ControllerWorkOutcomeTest, RetryCountsAFailureAndDoneForgetsIt) {
-  FakeClock clock;
-  workqueue::WorkQueue queue(manual_delays(), clock);
-  take(queue, "ns/a");
-  settle(queue, "ns/a", ReconcileOutcome::retry("boom"));
-  queue.done("ns/a");
-  EXPECT_EQ(queue.failures("ns/a"), 1);
-  EXPECT_EQ(queue.delayed(), 1u);
-
-  clock.advance(1h);
-  queue.promote_due();
-  ASSERT_EQ(queue.get(), "ns/a");
-  settle(queue, "ns/a", ReconcileOutcome::done());
-  queue.done("ns/a");
-  EXPECT_EQ(queue.failures("ns/a"), 0);
+  work_once(ReconcileOutcome::done());
+  EXPECT_EQ(queue.failures(kKey), 0);
   EXPECT_EQ(queue.delayed() + queue.depth(), 0u);
 }
 
-TEST(ControllerWorkOutcomeTest, RequeueAfterWaitsItsDelay) {
-  FakeClock clock;
-  workqueue::WorkQueue queue(manual_delays(), clock);
-  take(queue, "ns/a");
-  settle(queue, "ns/a", ReconcileOutcome::requeue_after(5s, "conflict"));
-  queue.done("ns/a");
-  clock.advance(4s);
-  queue.promote_due();
-  EXPECT_EQ(queue.depth(), 0u);
-  clock.advance(1s);
-  queue.promote_due();
-  EXPECT_EQ(queue.depth(), 1u);
+TEST_F(ControllerWorkOutcomeTest, RequeueAfterWaitsItsDelay) {
+  work_once(ReconcileOutcome::requeue_after(5s, "conflict"));
+  EXPECT_TRUE(ready_after(5s));
 }
 
 }  // namespace
