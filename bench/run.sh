@@ -21,10 +21,6 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
-results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
-operator=${build_dir}/k8s-pod-headless-service-operator
-bench=${build_dir}/bench/hso-bench
 latency_pods=${HSO_BENCH_LATENCY_PODS:-1000}
 rate=${HSO_BENCH_RATE:-10}
 throughput_pods=${HSO_BENCH_THROUGHPUT_PODS:-1000}

@@ -26,10 +26,6 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
-results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
-operator=${build_dir}/k8s-pod-headless-service-operator
-bench=${build_dir}/bench/hso-bench
 read -r -a steps <<<"${HSO_SCALE_STEPS:-1000 10000 50000 150000}"
 per_ns=${HSO_SCALE_PER_NAMESPACE:-1000}
 annotated_every=${HSO_SCALE_ANNOTATED_EVERY:-15}

@@ -23,8 +23,10 @@ if ((${#missing[@]} > 0)); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >&2
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # A lock timeout: make test's side checks may install the fuzz tier's packages beside another
+  # apt-get.
+  $sudo apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+  $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 # The control plane is built from Go modules (hack/build-tools.sh); Debian's Go is too old for it.

@@ -1,8 +1,13 @@
 # shellcheck shell=bash
 # What the benchmark drivers share (bench/run.sh for `make bench`, bench/scale.sh for
 # `make bench-scale`): a private local control plane torn down on exit, and one operator at a time
-# (the Release build) with its ports, start-up, CPU and memory figures. The caller sets root,
-# operator, bench, qps, burst, workers and lease_ns, then calls bench_cluster_up.
+# (the Release build) with its ports, start-up, CPU and memory figures. The caller sets root, qps,
+# burst, workers and lease_ns, then calls bench_cluster_up.
+
+build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
+results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
+operator=${build_dir}/k8s-pod-headless-service-operator
+bench=${build_dir}/bench/hso-bench
 
 started=${SECONDS}
 say() { printf '[bench +%4ds] %s\n' "$((SECONDS - started))" "$*" >&2; }
