@@ -7,6 +7,7 @@ set datafile separator "\t"
 set datafile missing "NaN"
 set multiplot layout 1,2 title "k8s-pod-headless-service-operator at scale (1 pod in 15 annotated)"
 set logscale xy
+set xrange [500:300000]
 set xlabel "pods watched"
 set grid
 set key top left
