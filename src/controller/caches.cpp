@@ -5,15 +5,49 @@
 
 namespace hso::controller {
 
-std::optional<nlohmann::json> project_owned_object(const nlohmann::json& object) {
-  if (!object.is_object())
-    return std::nullopt;
-  nlohmann::json copy = object;
-  if (auto metadata = copy.find("metadata"); metadata != copy.end() && metadata->is_object()) {
-    metadata->erase("managedFields");
-  }
-  return copy;
+std::optional<PackedObject> project_owned_object(const nlohmann::json& object) {
+  return PackedObject::pack(object);
 }
+
+std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name,
+                                               const std::string& pod_annotation,
+                                               bool legacy_endpoints) {
+  auto scope = std::make_unique<ScopeCaches>();
+  scope->namespace_name = namespace_name;
+  // Only pods that ask for a Service (or whose asking cannot be read) are kept: a pod that starts
+  // asking arrives whole in its MODIFIED event, and one that stops asking is reported deleted with
+  // the projection that asked. So memory follows the pods that ask, not the pods that exist.
+  scope->pods = std::make_unique<PodStore>(
+      "pods",
+      [pod_annotation](const nlohmann::json& pod) {
+        return reconciler::project_pod(pod, pod_annotation);
+      },
+      [](const reconciler::PodInfo& pod) { return reconciler::needs_attention(pod); });
+  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
+                         [](const reconciler::PodInfo& pod) {
+                           return reconciler::needs_attention(pod)
+                                      ? std::vector<std::string>{reconciler::key_for_pod(pod)}
+                                      : std::vector<std::string>{};
+                         });
+  scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
+  scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
+  scope->endpoint_slices->add_index(
+      std::string(kSlicesByServiceKeyIndex), [](const PackedObject& slice) {
+        auto key = reconciler::key_for_endpoint_slice(slice.unpack());
+        return key ? std::vector<std::string>{*key} : std::vector<std::string>{};
+      });
+  if (legacy_endpoints)
+    scope->endpoints = std::make_unique<ObjectStore>("endpoints", project_owned_object);
+  return scope;
+}
+
+namespace {
+
+std::shared_ptr<const nlohmann::json> unpacked(const ObjectStore::Ptr& packed) {
+  return packed ? std::make_shared<const nlohmann::json>(packed->unpack()) : nullptr;
+}
+
+}  // namespace
 
 CacheDirectory::CacheDirectory(const std::vector<std::unique_ptr<ScopeCaches>>& scopes) {
   for (const auto& scope : scopes) {
@@ -46,7 +80,7 @@ std::shared_ptr<const nlohmann::json> CacheDirectory::service(const std::string&
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr)
     return nullptr;
-  return scope->services->get(object_key(namespace_name, name));
+  return unpacked(scope->services->get(object_key(namespace_name, name)));
 }
 
 std::vector<std::shared_ptr<const nlohmann::json>> CacheDirectory::endpoint_slices(
@@ -54,8 +88,12 @@ std::vector<std::shared_ptr<const nlohmann::json>> CacheDirectory::endpoint_slic
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr)
     return {};
-  return scope->endpoint_slices->by_index(kSlicesByServiceKeyIndex,
-                                          object_key(namespace_name, service_name));
+  std::vector<std::shared_ptr<const nlohmann::json>> slices;
+  for (const auto& packed : scope->endpoint_slices->by_index(
+           kSlicesByServiceKeyIndex, object_key(namespace_name, service_name))) {
+    slices.push_back(unpacked(packed));
+  }
+  return slices;
 }
 
 std::shared_ptr<const nlohmann::json> CacheDirectory::endpoints(const std::string& namespace_name,
@@ -63,7 +101,7 @@ std::shared_ptr<const nlohmann::json> CacheDirectory::endpoints(const std::strin
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr || scope->endpoints == nullptr)
     return nullptr;
-  return scope->endpoints->get(object_key(namespace_name, name));
+  return unpacked(scope->endpoints->get(object_key(namespace_name, name)));
 }
 
 }  // namespace hso::controller

@@ -18,10 +18,12 @@ void on_any_change(ObjectStore& store, Handler key_of, workqueue::WorkQueue& que
     if (auto key = key_of(object))
       queue.add(*key);
   };
-  store.on_add([enqueue](const std::string&, const ObjectStore::Ptr& added) { enqueue(*added); });
+  store.on_add(
+      [enqueue](const std::string&, const ObjectStore::Ptr& added) { enqueue(added->unpack()); });
   store.on_update([enqueue](const std::string&, const ObjectStore::Ptr&,
-                            const ObjectStore::Ptr& updated) { enqueue(*updated); });
-  store.on_delete([enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(*last); });
+                            const ObjectStore::Ptr& updated) { enqueue(updated->unpack()); });
+  store.on_delete(
+      [enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(last->unpack()); });
 }
 
 }  // namespace
@@ -58,32 +60,7 @@ HeadlessServiceController::~HeadlessServiceController() {
 }
 
 void HeadlessServiceController::build_scope(const std::string& namespace_name) {
-  auto scope = std::make_unique<ScopeCaches>();
-  scope->namespace_name = namespace_name;
-  const std::string annotation = config_.pod_annotation;
-  // Only pods that ask for a Service (or whose asking cannot be read) are kept: a pod that starts
-  // asking arrives whole in its MODIFIED event, and one that stops asking is reported deleted with
-  // the projection that asked. So memory follows the pods that ask, not the pods that exist.
-  scope->pods = std::make_unique<PodStore>(
-      "pods",
-      [annotation](const nlohmann::json& pod) { return reconciler::project_pod(pod, annotation); },
-      [](const reconciler::PodInfo& pod) { return reconciler::needs_attention(pod); });
-  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
-                         [](const reconciler::PodInfo& pod) {
-                           return reconciler::needs_attention(pod)
-                                      ? std::vector<std::string>{reconciler::key_for_pod(pod)}
-                                      : std::vector<std::string>{};
-                         });
-  scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
-  scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
-  scope->endpoint_slices->add_index(
-      std::string(kSlicesByServiceKeyIndex), [](const nlohmann::json& slice) {
-        auto key = reconciler::key_for_endpoint_slice(slice);
-        return key ? std::vector<std::string>{*key} : std::vector<std::string>{};
-      });
-  if (config_.legacy_endpoints) {
-    scope->endpoints = std::make_unique<ObjectStore>("endpoints", project_owned_object);
-  }
+  auto scope = make_scope_caches(namespace_name, config_.pod_annotation, config_.legacy_endpoints);
   connect_handlers(*scope);
 
   auto add_reflector = [&](informer::ObjectSink& sink, const kube::ApiResource& resource,
@@ -177,11 +154,11 @@ void HeadlessServiceController::enqueue_all() {
         queue_.add(reconciler::key_for_pod(*pod));
     }
     for (const auto& service : scope->services->list()) {
-      if (auto key = reconciler::key_for_service(*service))
+      if (auto key = reconciler::key_for_service(service->unpack()))
         queue_.add(*key);
     }
     for (const auto& slice : scope->endpoint_slices->list()) {
-      if (auto key = reconciler::key_for_endpoint_slice(*slice))
+      if (auto key = reconciler::key_for_endpoint_slice(slice->unpack()))
         queue_.add(*key);
     }
   }

@@ -53,4 +53,16 @@ HealthCheck stuck_worker_check(std::function<std::chrono::duration<double>()> lo
   };
 }
 
+HealthCheck permissions_check(std::function<std::vector<std::string>()> denied) {
+  return [denied = std::move(denied)]() -> CheckResult {
+    const auto refused = denied();
+    if (refused.empty())
+      return std::nullopt;
+    std::string reason = "forbidden by RBAC:";
+    for (const auto& what : refused)
+      reason += " " + what + ";";
+    return reason;
+  };
+}
+
 }  // namespace hso::http

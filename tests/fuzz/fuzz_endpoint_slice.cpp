@@ -32,29 +32,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto object = nlohmann::json::parse(text, nullptr, false);
   if (object.is_discarded())
     return 0;
-  const auto cached = hso::controller::project_owned_object(object);
-  if (!cached)
+  const auto packed = hso::controller::project_owned_object(object);
+  if (!packed)
     return 0;
-  hso::reconciler::key_for_endpoint_slice(*cached);
-  hso::reconciler::key_for_endpoints(*cached);
-  hso::reconciler::is_owned_endpoint_slice(*cached);
-  hso::reconciler::is_owned_endpoints(*cached);
+  // What the caches give the reconciler: the packed object, unpacked.
+  const nlohmann::json cached = packed->unpack();
+  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == packed);
+  hso::reconciler::key_for_endpoint_slice(cached);
+  hso::reconciler::key_for_endpoints(cached);
+  hso::reconciler::is_owned_endpoint_slice(cached);
+  hso::reconciler::is_owned_endpoints(cached);
 
   const auto options = hso::fuzz::options_from(text);
   const auto pod = hso::fuzz::winner_pod("web-0");
   const hso::reconciler::ServiceRef service{"default", "web-0",
                                             "7d1c4a8e-5b0f-4c59-9a43-2f6f0b1d2e3a"};
   for (const auto& desired : hso::reconciler::desired_endpoint_slices(*pod, service, options)) {
-    check_patch_converges(*cached, desired, hso::reconciler::endpoint_slice_patch);
+    check_patch_converges(cached, desired, hso::reconciler::endpoint_slice_patch);
   }
-  check_patch_converges(*cached, hso::reconciler::desired_endpoints(*pod, service, options),
+  check_patch_converges(cached, hso::reconciler::desired_endpoints(*pod, service, options),
                         hso::reconciler::endpoints_patch);
 
-  const hso::reconciler::ObjectList slices{std::make_shared<const nlohmann::json>(*cached)};
+  const hso::reconciler::ObjectList slices{std::make_shared<const nlohmann::json>(cached)};
   for (const hso::reconciler::PodInfo* winner :
        {pod.get(), static_cast<decltype(pod.get())>(nullptr)}) {
     for (const bool remove_unlabelled : {false, true}) {
-      const auto writes = hso::reconciler::plan_dependents(winner, service, slices, &*cached,
+      const auto writes = hso::reconciler::plan_dependents(winner, service, slices, &cached,
                                                            remove_unlabelled, options);
       for (const ObjectWrite& write : writes) {
         // An empty name would make the path of a write the collection's.

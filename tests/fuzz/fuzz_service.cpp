@@ -36,17 +36,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto service = nlohmann::json::parse(text, nullptr, false);
   if (service.is_discarded())
     return 0;
-  const auto cached = hso::controller::project_owned_object(service);
-  if (!cached)
+  const auto packed = hso::controller::project_owned_object(service);
+  if (!packed)
     return 0;
-  FUZZ_CHECK(!hso::json_child(hso::json_child(*cached, "metadata"), "managedFields").is_array() ||
+  // What the caches give the reconciler: the packed object, unpacked.
+  const nlohmann::json cached = packed->unpack();
+  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == packed);
+  FUZZ_CHECK(!hso::json_child(hso::json_child(cached, "metadata"), "managedFields").is_array() ||
              !hso::json_child(service, "metadata").is_object());
-  hso::reconciler::key_for_service(*cached);
-  hso::reconciler::is_owned_service(*cached);
-  hso::reconciler::service_needs_recreation(*cached);
+  hso::reconciler::key_for_service(cached);
+  hso::reconciler::is_owned_service(cached);
+  hso::reconciler::service_needs_recreation(cached);
 
   const auto options = hso::fuzz::options_from(text);
-  std::string pod_name = hso::json_string_at(hso::json_child(*cached, "metadata"), "name");
+  std::string pod_name = hso::json_string_at(hso::json_child(cached, "metadata"), "name");
   if (pod_name.empty())
     pod_name = "web-0";
   const auto pod = hso::fuzz::winner_pod(pod_name);
@@ -54,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto desired = hso::reconciler::desired_service(*pod, service_name, options);
   for (const auto& pods : {hso::reconciler::PodList{pod}, hso::reconciler::PodList{}}) {
     const auto plan =
-        hso::reconciler::plan_service("default", service_name, pods, &*cached, options);
-    check_plan(plan, *cached, desired);
+        hso::reconciler::plan_service("default", service_name, pods, &cached, options);
+    check_plan(plan, cached, desired);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "hso/http/standard_health_checks.hpp"
 #include "hso/util/clock.hpp"
@@ -113,6 +114,14 @@ TEST(HealthStandardChecksTest, StuckWorker) {
   EXPECT_FALSE(check());
   longest = 301s;
   EXPECT_TRUE(check());
+}
+
+TEST(HealthStandardChecksTest, PermissionsNameEveryRefusal) {
+  std::vector<std::string> denied;
+  auto check = permissions_check([&] { return denied; });
+  EXPECT_FALSE(check());
+  denied = {"list pods", "create services"};
+  EXPECT_EQ(check(), "forbidden by RBAC: list pods; create services;");
 }
 
 }  // namespace

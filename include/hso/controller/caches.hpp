@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hso/controller/packed_object.hpp"
 #include "hso/informer/reflector.hpp"
 #include "hso/informer/store.hpp"
 #include "hso/reconciler/pod_info.hpp"
@@ -14,7 +15,7 @@
 namespace hso::controller {
 
 using PodStore = informer::Store<reconciler::PodInfo>;
-using ObjectStore = informer::Store<nlohmann::json>;
+using ObjectStore = informer::Store<PackedObject>;
 
 // The caches for one scope: all namespaces (namespace_name empty) or one namespace. A store is
 // filled by exactly one reflector, because a relist replaces a store's whole content.
@@ -26,11 +27,20 @@ struct ScopeCaches {
   std::unique_ptr<ObjectStore> endpoints;  // null unless legacy Endpoints are written
 };
 
-// What the owned-object stores keep of an object: everything but managedFields, which the
-// reconciler never reads and which is often the largest part of an object.
-std::optional<nlohmann::json> project_owned_object(const nlohmann::json& object);
+// The stores of one scope with their projections, keep functions and indexes (no handlers, no
+// reflectors): pods that ask for a Service under `pod_annotation` (or whose asking cannot be read),
+// indexed by the Service key they ask for; owned Services; owned EndpointSlices indexed by their
+// Service's key; owned Endpoints when `legacy_endpoints`.
+std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name,
+                                               const std::string& pod_annotation,
+                                               bool legacy_endpoints);
 
-// Answers the reconciler's reads from the caches of the scope that covers the namespace.
+// What the owned-object stores keep of an object: PackedObject::pack (everything but managedFields,
+// packed).
+std::optional<PackedObject> project_owned_object(const nlohmann::json& object);
+
+// Answers the reconciler's reads from the caches of the scope that covers the namespace; each
+// owned object read is unpacked into a copy the caller owns.
 class CacheDirectory final : public reconciler::PodSource, public reconciler::OwnedObjectSource {
  public:
   explicit CacheDirectory(const std::vector<std::unique_ptr<ScopeCaches>>& scopes);

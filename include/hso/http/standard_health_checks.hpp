@@ -3,6 +3,8 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "hso/http/health_checks.hpp"
 #include "hso/util/clock.hpp"
@@ -24,5 +26,9 @@ HealthCheck lease_renew_check(
 // any reconcile's own timeouts (the queue's longest-running item).
 HealthCheck stuck_worker_check(std::function<std::chrono::duration<double>()> longest_running,
                                std::chrono::duration<double> bound);
+
+// readyz "permissions": fails while the API server refuses the operator something its RBAC must
+// grant, naming each verb and resource `denied` returns (e.g. PermissionMonitor::denied).
+HealthCheck permissions_check(std::function<std::vector<std::string>()> denied);
 
 }  // namespace hso::http
