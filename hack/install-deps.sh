@@ -9,8 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libyaml-cpp-dev
   openssl dnsutils curl ca-certificates procps psmisc prometheus jq iproute2
   yamllint # chart-testing's ct lint runs it (tests/e2e/packaging_lint_test.sh)
-  "$@"
 )
+packages+=("$@")
 
 missing=()
 for package in "${packages[@]}"; do
