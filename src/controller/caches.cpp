@@ -5,9 +5,21 @@
 
 namespace hso::controller {
 
-std::optional<PackedObject> project_owned_object(const nlohmann::json& object) {
-  return PackedObject::pack(object);
+std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
+                                                ReconcileKeyOf key_of) {
+  auto packed = PackedObject::pack(object);
+  if (!packed)
+    return std::nullopt;
+  return OwnedObject{std::move(*packed), key_of(object)};
 }
+
+namespace {
+
+informer::Store<OwnedObject>::Projection owned_objects_of(ReconcileKeyOf key_of) {
+  return [key_of](const nlohmann::json& object) { return project_owned_object(object, key_of); };
+}
+
+}  // namespace
 
 std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name,
                                                const std::string& pod_annotation,
@@ -29,22 +41,26 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
                                       ? std::vector<std::string>{reconciler::key_for_pod(pod)}
                                       : std::vector<std::string>{};
                          });
-  scope->services = std::make_unique<ObjectStore>("services", project_owned_object);
-  scope->endpoint_slices = std::make_unique<ObjectStore>("endpointslices", project_owned_object);
+  scope->services =
+      std::make_unique<ObjectStore>("services", owned_objects_of(reconciler::key_for_service));
+  scope->endpoint_slices = std::make_unique<ObjectStore>(
+      "endpointslices", owned_objects_of(reconciler::key_for_endpoint_slice));
   scope->endpoint_slices->add_index(
-      std::string(kSlicesByServiceKeyIndex), [](const PackedObject& slice) {
-        auto key = reconciler::key_for_endpoint_slice(slice.unpack());
-        return key ? std::vector<std::string>{*key} : std::vector<std::string>{};
+      std::string(kSlicesByServiceKeyIndex), [](const OwnedObject& slice) {
+        return slice.reconcile_key ? std::vector<std::string>{*slice.reconcile_key}
+                                   : std::vector<std::string>{};
       });
-  if (legacy_endpoints)
-    scope->endpoints = std::make_unique<ObjectStore>("endpoints", project_owned_object);
+  if (legacy_endpoints) {
+    scope->endpoints =
+        std::make_unique<ObjectStore>("endpoints", owned_objects_of(reconciler::key_for_endpoints));
+  }
   return scope;
 }
 
 namespace {
 
-std::shared_ptr<const nlohmann::json> unpacked(const ObjectStore::Ptr& packed) {
-  return packed ? std::make_shared<const nlohmann::json>(packed->unpack()) : nullptr;
+std::shared_ptr<const nlohmann::json> unpacked(const ObjectStore::Ptr& owned) {
+  return owned ? std::make_shared<const nlohmann::json>(owned->packed.unpack()) : nullptr;
 }
 
 }  // namespace

@@ -12,18 +12,16 @@
 namespace hso::controller {
 namespace {
 
-template <typename Handler>
-void on_any_change(ObjectStore& store, Handler key_of, workqueue::WorkQueue& queue) {
-  auto enqueue = [key_of, &queue](const nlohmann::json& object) {
-    if (auto key = key_of(object))
-      queue.add(*key);
+// The key was worked out when the object entered the store (OwnedObject).
+void on_any_change(ObjectStore& store, workqueue::WorkQueue& queue) {
+  auto enqueue = [&queue](const ObjectStore::Ptr& object) {
+    if (object->reconcile_key)
+      queue.add(*object->reconcile_key);
   };
-  store.on_add(
-      [enqueue](const std::string&, const ObjectStore::Ptr& added) { enqueue(added->unpack()); });
+  store.on_add([enqueue](const std::string&, const ObjectStore::Ptr& added) { enqueue(added); });
   store.on_update([enqueue](const std::string&, const ObjectStore::Ptr&,
-                            const ObjectStore::Ptr& updated) { enqueue(updated->unpack()); });
-  store.on_delete(
-      [enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(last->unpack()); });
+                            const ObjectStore::Ptr& updated) { enqueue(updated); });
+  store.on_delete([enqueue](const std::string&, const ObjectStore::Ptr& last) { enqueue(last); });
 }
 
 }  // namespace
@@ -108,10 +106,10 @@ void HeadlessServiceController::connect_handlers(ScopeCaches& scope) {
     if (reconciler::needs_attention(*pod))
       queue.add(reconciler::key_for_pod(*pod));
   });
-  on_any_change(*scope.services, reconciler::key_for_service, queue_);
-  on_any_change(*scope.endpoint_slices, reconciler::key_for_endpoint_slice, queue_);
+  on_any_change(*scope.services, queue_);
+  on_any_change(*scope.endpoint_slices, queue_);
   if (scope.endpoints)
-    on_any_change(*scope.endpoints, reconciler::key_for_endpoints, queue_);
+    on_any_change(*scope.endpoints, queue_);
 }
 
 void HeadlessServiceController::start() {
@@ -153,13 +151,11 @@ void HeadlessServiceController::enqueue_all() {
       if (reconciler::needs_attention(*pod))
         queue_.add(reconciler::key_for_pod(*pod));
     }
-    for (const auto& service : scope->services->list()) {
-      if (auto key = reconciler::key_for_service(service->unpack()))
-        queue_.add(*key);
-    }
-    for (const auto& slice : scope->endpoint_slices->list()) {
-      if (auto key = reconciler::key_for_endpoint_slice(slice->unpack()))
-        queue_.add(*key);
+    for (const auto* store : {scope->services.get(), scope->endpoint_slices.get()}) {
+      for (const auto& object : store->list()) {
+        if (object->reconcile_key)
+          queue_.add(*object->reconcile_key);
+      }
     }
   }
 }

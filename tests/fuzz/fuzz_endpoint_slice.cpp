@@ -32,13 +32,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto object = nlohmann::json::parse(text, nullptr, false);
   if (object.is_discarded())
     return 0;
-  const auto packed = hso::controller::project_owned_object(object);
-  if (!packed)
+  const auto owned =
+      hso::controller::project_owned_object(object, hso::reconciler::key_for_endpoint_slice);
+  if (!owned)
     return 0;
-  // What the caches give the reconciler: the packed object, unpacked.
-  const nlohmann::json cached = packed->unpack();
-  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == packed);
-  hso::reconciler::key_for_endpoint_slice(cached);
+  // What the caches give the reconciler: the packed object, unpacked; its key is the one worked
+  // out at the door.
+  const nlohmann::json cached = owned->packed.unpack();
+  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == owned->packed);
+  FUZZ_CHECK(hso::reconciler::key_for_endpoint_slice(cached) == owned->reconcile_key);
   hso::reconciler::key_for_endpoints(cached);
   hso::reconciler::is_owned_endpoint_slice(cached);
   hso::reconciler::is_owned_endpoints(cached);

@@ -36,15 +36,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto service = nlohmann::json::parse(text, nullptr, false);
   if (service.is_discarded())
     return 0;
-  const auto packed = hso::controller::project_owned_object(service);
-  if (!packed)
+  const auto owned =
+      hso::controller::project_owned_object(service, hso::reconciler::key_for_service);
+  if (!owned)
     return 0;
-  // What the caches give the reconciler: the packed object, unpacked.
-  const nlohmann::json cached = packed->unpack();
-  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == packed);
+  // What the caches give the reconciler: the packed object, unpacked; its key is the one worked
+  // out at the door.
+  const nlohmann::json cached = owned->packed.unpack();
+  FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == owned->packed);
+  FUZZ_CHECK(hso::reconciler::key_for_service(cached) == owned->reconcile_key);
   FUZZ_CHECK(!hso::json_child(hso::json_child(cached, "metadata"), "managedFields").is_array() ||
              !hso::json_child(service, "metadata").is_object());
-  hso::reconciler::key_for_service(cached);
   hso::reconciler::is_owned_service(cached);
   hso::reconciler::service_needs_recreation(cached);
 

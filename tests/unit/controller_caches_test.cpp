@@ -140,5 +140,21 @@ TEST_F(CacheDirectoryTest, AnUnchangedObjectIsNotReportedAgain) {
   EXPECT_EQ(updates, 1);
 }
 
+TEST_F(CacheDirectoryTest, EachOwnedObjectKeepsTheKeyItReconcilesUnder) {
+  scope(0).services->upsert(service("team-a", "web-0"));
+  scope(0).endpoint_slices->upsert(slice("team-a", "web-0-ipv4", "web-0"));
+  json unlabelled = slice("team-a", "stray", "web-0");
+  unlabelled["metadata"].erase("labels");
+  scope(0).endpoint_slices->upsert(unlabelled);
+  scope(1).endpoints->upsert(service("team-b", "web-1"));
+
+  EXPECT_EQ(scope(0).services->get("team-a/web-0")->reconcile_key, "team-a/web-0");
+  EXPECT_EQ(scope(0).endpoint_slices->get("team-a/web-0-ipv4")->reconcile_key, "team-a/web-0");
+  EXPECT_EQ(scope(0).endpoint_slices->get("team-a/stray")->reconcile_key, std::nullopt);
+  EXPECT_EQ(scope(1).endpoints->get("team-b/web-1")->reconcile_key, "team-b/web-1");
+  // A slice without its Service's label belongs to no key, so the index leaves it out.
+  EXPECT_THAT(CacheDirectory(scopes_).endpoint_slices("team-a", "web-0"), SizeIs(1));
+}
+
 }  // namespace
 }  // namespace hso::controller

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,19 @@
 
 namespace hso::controller {
 
+// An owned object as its store keeps it: packed, beside the reconcile key it belongs to, worked
+// out once at the door so that handlers, the slice index and each resync read the key without
+// unpacking the object.
+struct OwnedObject {
+  PackedObject packed;
+  std::optional<std::string> reconcile_key;
+
+  bool operator==(const OwnedObject&) const = default;
+};
+
 using PodStore = informer::Store<reconciler::PodInfo>;
-using ObjectStore = informer::Store<PackedObject>;
+using ObjectStore = informer::Store<OwnedObject>;
+using ReconcileKeyOf = std::optional<std::string> (*)(const nlohmann::json&);
 
 // The caches for one scope: all namespaces (namespace_name empty) or one namespace. A store is
 // filled by exactly one reflector, because a relist replaces a store's whole content.
@@ -35,9 +47,10 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
                                                const std::string& pod_annotation,
                                                bool legacy_endpoints);
 
-// What the owned-object stores keep of an object: PackedObject::pack (everything but managedFields,
-// packed).
-std::optional<PackedObject> project_owned_object(const nlohmann::json& object);
+// What an owned-object store keeps of an object: PackedObject::pack (everything but managedFields,
+// packed) and the object's reconcile key by `key_of`; nullopt for anything but a JSON object.
+std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
+                                                ReconcileKeyOf key_of);
 
 // Answers the reconciler's reads from the caches of the scope that covers the namespace; each
 // owned object read is unpacked into a copy the caller owns.

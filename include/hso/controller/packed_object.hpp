@@ -10,8 +10,8 @@ namespace hso::controller {
 // An owned object (Service, EndpointSlice, Endpoints) as the caches keep it: the object without
 // managedFields, as MessagePack bytes. A per-pod Service takes about 600 bytes so and 4.4 KB as a
 // parsed tree; its slice 730 bytes against 5.1 KB (BENCHMARKS.md, "At scale"): with 10,000
-// annotated pods that is some 80 MiB. Reads unpack a copy (a few microseconds; one read per
-// reconcile, one per watch event), so the caches pay memory only for bytes.
+// annotated pods that is some 80 MiB. A reconcile's read unpacks a copy (a few microseconds);
+// watch events and resyncs need only the object's key, kept beside the bytes (OwnedObject).
 class PackedObject {
  public:
   // nullopt for anything but a JSON object.
