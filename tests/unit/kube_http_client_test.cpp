@@ -318,17 +318,16 @@ TEST_F(HttpClientTest, WithheldWriteIsNeverSent) {
 }
 
 TEST_F(HttpClientTest, WriteTimeoutBoundsWritesOnlyAndIsSentToTheServer) {
-  const auto slow = [&](auto& res) {
+  // The handlers outlive this test body (the PATCH is still answering when it returns), so they
+  // capture only the fixture, never a local.
+  server_.server().Patch("/api/v1/namespaces/ns/services/a", [this](const auto& req, auto& res) {
+    record(req);
     for (int i = 0; i < 300 && !server_.closing(); ++i)
       std::this_thread::sleep_for(10ms);
     res.status = 200;
     res.set_content(kServiceJson, "application/json");
-  };
-  server_.server().Patch("/api/v1/namespaces/ns/services/a", [&](const auto& req, auto& res) {
-    record(req);
-    slow(res);
   });
-  server_.server().Get("/api/v1/namespaces/ns/services/a", [&](const auto& req, auto& res) {
+  server_.server().Get("/api/v1/namespaces/ns/services/a", [this](const auto& req, auto& res) {
     record(req);
     std::this_thread::sleep_for(600ms);
     res.set_content(kServiceJson, "application/json");
