@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/trigger_time.hpp"
 
 namespace hso::reconciler {
 namespace {
@@ -89,15 +90,20 @@ std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& 
                      {"targetRef", pod_target_ref(pod)}};
     if (!pod.node_name.empty())
       endpoint["nodeName"] = pod.node_name;
+    json metadata =
+        object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
+                        {{std::string(kServiceNameLabel), service.name},
+                         {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
+                         {std::string(kHeadlessLabel), ""}},
+                        service_owner_reference(service));
+    if (pod.last_change != std::chrono::sys_seconds{}) {
+      metadata["annotations"] = {
+          {std::string(kLastChangeTriggerTimeAnnotation), trigger_time_value(pod.last_change)}};
+    }
     slices.push_back(
         {{"apiVersion", "discovery.k8s.io/v1"},
          {"kind", "EndpointSlice"},
-         {"metadata",
-          object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
-                          {{std::string(kServiceNameLabel), service.name},
-                           {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
-                           {std::string(kHeadlessLabel), ""}},
-                          service_owner_reference(service))},
+         {"metadata", std::move(metadata)},
          {"addressType", family_name(family)},
          {"endpoints", json::array({std::move(endpoint)})},
          {"ports", json::array()}});

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
@@ -190,7 +191,11 @@ std::optional<json> endpoint_slice_patch(const json& existing, const json& desir
   }
   if (!is_empty(json_child(existing, "ports")))
     patch["ports"] = json::array();
-  return finish_patch(std::move(patch), existing, desired, "Service");
+  auto finished = finish_patch(std::move(patch), existing, desired, "Service");
+  // Only a slice that is written anyway gets the pod's trigger time.
+  if (finished)
+    carry_trigger_time(*finished, existing, desired);
+  return finished;
 }
 
 std::optional<json> endpoints_patch(const json& existing, const json& desired) {

@@ -31,6 +31,10 @@ struct PodInfo {
   std::vector<std::string> pod_ips;
   bool terminating = false;  // metadata.deletionTimestamp is set
   bool ready = false;        // the Ready condition is "True"
+  // When the pod last changed in a way that can move its endpoints (pod_trigger_time in
+  // trigger_time.hpp): written on its slices as endpoints.kubernetes.io/last-change-trigger-time.
+  // Zero (the epoch) when unknown, and for pods that do not ask for a Service.
+  std::chrono::sys_seconds last_change{};
 
   friend bool operator==(const PodInfo&, const PodInfo&) = default;
 };

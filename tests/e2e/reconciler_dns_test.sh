@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 13, asked of the local CoreDNS with dig: the trigger-time annotation and CoreDNS's
+# dns_programming_duration metric (§3), and a restart over it writing nothing.
+# tests/e2e/lib, also from tests/e2e/pending/ (scripts parked until the operator passes them).
+e2e_dir=$(dirname "${BASH_SOURCE[0]}")
+[[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
+# shellcheck source=lib/common.sh
+source "${e2e_dir}/lib/common.sh"
+# shellcheck source=lib/dns.sh
+source "${e2e_dir}/lib/dns.sh"
+
+readonly TRIGGER_ANNOTATION=endpoints.kubernetes.io/last-change-trigger-time
+readonly PROGRAMMING_COUNT=coredns_kubernetes_dns_programming_duration_seconds_count
+readonly PROGRAMMING_SUM=coredns_kubernetes_dns_programming_duration_seconds_sum
+
+e2e_init dns
+require_coredns_metrics
+start_operator main
+
+# latest_transition POD: the latest of the pod's creation and condition transition times.
+latest_transition() {
+  { field pod "$1" '{.metadata.creationTimestamp}'
+    echo
+    field pod "$1" '{range .status.conditions[*]}{.lastTransitionTime}{"\n"}{end}'; } \
+    | grep . | sort | tail -n 1
+}
+slice_trigger_times() {
+  k -n "${ns}" get endpointslices -l "kubernetes.io/service-name=$1" \
+    -o jsonpath="{range .items[*]}{.metadata.annotations.${TRIGGER_ANNOTATION//./\\.}}{\"\\n\"}{end}" | sort -u
+}
+
+# Case 1 (§3): the slice carries the time of the pod's change; CoreDNS observes the programming
+# latency from it in coredns_kubernetes_dns_programming_duration_seconds.
+case_1() {
+  local count_before sum_before ip
+  count_before=$(coredns_metric "${PROGRAMMING_COUNT}" 'service_kind="headless_with_selector"')
+  sum_before=$(coredns_metric "${PROGRAMMING_SUM}" 'service_kind="headless_with_selector"')
+  make_pod c1-latency
+  ip=$(wait_pod_ip c1-latency)
+  wait_for "slice for c1-latency with ${ip}" 30 equals "${ip}" slice_ips_line c1-latency
+  wait_for "$(fqdn c1-latency) A ${ip}" 30 dns_answers A "$(fqdn c1-latency)" "${ip}"
+  local want
+  want=$(latest_transition c1-latency)
+  assert_eq "${want}" "$(slice_trigger_times c1-latency)" "the slice's ${TRIGGER_ANNOTATION}"
+  wait_for "CoreDNS's ${PROGRAMMING_COUNT} to move past ${count_before}" 30 \
+    number_above_metric "${PROGRAMMING_COUNT}" "${count_before}"
+  local count sum
+  count=$(coredns_metric "${PROGRAMMING_COUNT}" 'service_kind="headless_with_selector"')
+  sum=$(coredns_metric "${PROGRAMMING_SUM}" 'service_kind="headless_with_selector"')
+  say "CoreDNS observed $(awk -v a="${count}" -v b="${count_before}" 'BEGIN { print a - b }') programming" \
+    "durations, $(awk -v s="${sum}" -v s0="${sum_before}" -v c="${count}" -v c0="${count_before}" \
+      'BEGIN { printf "%.3f", (s - s0) / (c - c0) }') s on average (the annotation has whole seconds)"
+}
+number_above_metric() {
+  number_above "$(coredns_metric "$1" 'service_kind="headless_with_selector"')" "$2"
+}
+
+# Case 5: a restart over all of the above writes nothing.
+case_5() {
+  local before
+  before=$(owned_state)
+  stop_operator main
+  start_operator main
+  wait_for_leader main
+  wait_for "the restarted operator to reconcile" 45 reconciled_at_least main 1
+  wait_stable "the restarted operator's reconciles and writes" 60 4 reconcile_activity main
+  assert_eq 0 "$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes main)" \
+    "writes to services/endpointslices/endpoints by the restarted operator"
+  assert_eq "${before}" "$(owned_state)" "resourceVersions of the Services and EndpointSlices"
+}
+owned_state() {
+  k -n "${ns}" get services,endpointslices \
+    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\n"}{end}' | sort
+}
+reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes "$1")"; }
+
+run_case 1 "trigger-time annotation; CoreDNS's programming duration moves" case_1
+run_case 5 "restart over trigger times: zero writes" case_5
+e2e_finish
