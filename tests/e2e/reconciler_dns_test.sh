@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13, asked of the local CoreDNS with dig: the trigger-time annotation and CoreDNS's
-# dns_programming_duration metric (§3), and a restart over it writing nothing.
+# dns_programming_duration metric (§3), the relaxed Service names flag (§4), and a restart over
+# all of it writing nothing.
 # tests/e2e/lib, also from tests/e2e/pending/ (scripts parked until the operator passes them).
 e2e_dir=$(dirname "${BASH_SOURCE[0]}")
 [[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
@@ -15,7 +16,7 @@ readonly PROGRAMMING_SUM=coredns_kubernetes_dns_programming_duration_seconds_sum
 
 e2e_init dns
 require_coredns_metrics
-start_operator main
+start_operator main --relaxed-service-names
 
 # latest_transition POD: the latest of the pod's creation and condition transition times.
 latest_transition() {
@@ -55,12 +56,37 @@ number_above_metric() {
   number_above "$(coredns_metric "$1" 'service_kind="headless_with_selector"')" "$2"
 }
 
+# Case 2 (§4): --relaxed-service-names: a hostname starting with a digit is offered to the API
+# server. Where the server takes it (RelaxedServiceNameValidation), the name resolves; where it
+# does not, the pod gets the ServiceRejected Warning instead of InvalidHostname, and no retries.
+case_2() {
+  make_pod c2-pod true "hostname: 2c-digit"
+  local ip
+  ip=$(wait_pod_ip c2-pod)
+  if relaxed_names_enabled; then
+    say "the API server has RelaxedServiceNameValidation on"
+    wait_for "Service 2c-digit" 30 exists service 2c-digit
+    wait_for "$(fqdn 2c-digit) A ${ip}" 30 dns_answers A "$(fqdn 2c-digit)" "${ip}"
+  else
+    say "the API server has RelaxedServiceNameValidation off: the operator offers, the server refuses"
+    wait_for "a ServiceRejected Warning on c2-pod" 30 has_event_reason c2-pod ServiceRejected
+    assert_absent service 2c-digit
+    unchanged_for "the Events regarding c2-pod" 4 pod_events c2-pod
+  fi
+}
+relaxed_names_enabled() {
+  local metrics # not piped into grep -q: with pipefail, kubectl's SIGPIPE would read as "off"
+  metrics=$(k get --raw /metrics) || fail "cannot read the API server's /metrics"
+  grep -q '^kubernetes_feature_enabled{name="RelaxedServiceNameValidation",stage="[A-Z]*"} 1' <<<"${metrics}"
+}
+has_event_reason() { pod_events "$1" | grep -q "^Warning $2 "; }
+
 # Case 5: a restart over all of the above writes nothing.
 case_5() {
   local before
   before=$(owned_state)
   stop_operator main
-  start_operator main
+  start_operator main --relaxed-service-names
   wait_for_leader main
   wait_for "the restarted operator to reconcile" 45 reconciled_at_least main 1
   wait_stable "the restarted operator's reconciles and writes" 60 4 reconcile_activity main
@@ -75,5 +101,6 @@ owned_state() {
 reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes "$1")"; }
 
 run_case 1 "trigger-time annotation; CoreDNS's programming duration moves" case_1
+run_case 2 "--relaxed-service-names: a hostname starting with a digit is offered" case_2
 run_case 5 "restart over trigger times: zero writes" case_5
 e2e_finish
