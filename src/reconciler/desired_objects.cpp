@@ -54,16 +54,18 @@ json service_owner_reference(const ServiceRef& service) {
           {"controller", true}};
 }
 
-// No option shapes the Service today; the parameter keeps the desired_* functions alike.
 json desired_service(const PodInfo& pod, const std::string& service_name,
-                     const ReconcileOptions& /*options*/) {
+                     const ReconcileOptions& options) {
+  json spec = {{"type", "ClusterIP"}, {"clusterIP", "None"}};
+  if (options.publish_ports && !pod.named_ports.empty())
+    spec["ports"] = service_ports(pod.named_ports);
   return {
       {"apiVersion", "v1"},
       {"kind", "Service"},
       {"metadata", object_metadata(pod.namespace_name, service_name,
                                    {{std::string(kManagedByLabel), std::string(kManagedByValue)}},
                                    pod_owner_reference(pod))},
-      {"spec", {{"type", "ClusterIP"}, {"clusterIP", "None"}}}};
+      {"spec", std::move(spec)}};
 }
 
 std::string endpoint_slice_name(const std::string& service_name, AddressFamily family) {
@@ -106,7 +108,7 @@ std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& 
          {"metadata", std::move(metadata)},
          {"addressType", family_name(family)},
          {"endpoints", json::array({std::move(endpoint)})},
-         {"ports", json::array()}});
+         {"ports", options.publish_ports ? endpoint_slice_ports(pod.named_ports) : json::array()}});
   }
   return slices;
 }

@@ -108,6 +108,7 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
   info.pod_ips = pod_ips(status);
   info.ready = ready_condition(status);
   info.last_change = pod_trigger_time(pod, info.created);
+  info.named_ports = named_container_ports(pod);
   return info;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13, asked of the local CoreDNS with dig: the trigger-time annotation and CoreDNS's
-# dns_programming_duration metric (§3), the relaxed Service names flag (§4), and a restart over
-# all of it writing nothing.
+# dns_programming_duration metric (§3), the relaxed Service names flag (§4), SRV records for named
+# container ports and --publish-ports=false (§2), and a restart over all of it writing nothing.
 # tests/e2e/lib, also from tests/e2e/pending/ (scripts parked until the operator passes them).
 e2e_dir=$(dirname "${BASH_SOURCE[0]}")
 [[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
@@ -17,6 +17,41 @@ readonly PROGRAMMING_SUM=coredns_kubernetes_dns_programming_duration_seconds_sum
 e2e_init dns
 require_coredns_metrics
 start_operator main --relaxed-service-names
+
+# A pod with named ports (and one unnamed) in its containers; extra spec lines for make_pod.
+ports_spec() { # HTTP_PORT
+  cat <<YAML
+terminationGracePeriodSeconds: 1
+tolerations:
+- operator: Exists
+containers:
+- name: app
+  image: registry.invalid/hso-e2e/app:1
+  ports:
+  - {name: http, containerPort: $1}
+  - {containerPort: 9999}
+- name: sidecar
+  image: registry.invalid/hso-e2e/sidecar:1
+  ports:
+  - {name: dns, containerPort: 53, protocol: UDP}
+YAML
+}
+
+# make_ports_pod NAME HTTP_PORT [EXTRA_SPEC]: an annotated pod whose spec is ports_spec.
+make_ports_pod() {
+  k apply -f - >/dev/null <<YAML || fail "cannot apply pod ${ns}/$1"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+  namespace: ${ns}
+  labels: {e2e.hso/test: dns}
+  annotations: {${HSO_ANNOTATION}: "true"}
+spec:
+$(ports_spec "$2" | sed 's/^/  /')
+${3:+  $3}
+YAML
+}
 
 # latest_transition POD: the latest of the pod's creation and condition transition times.
 latest_transition() {
@@ -81,7 +116,45 @@ relaxed_names_enabled() {
 }
 has_event_reason() { pod_events "$1" | grep -q "^Warning $2 "; }
 
-# Case 5: a restart over all of the above writes nothing.
+# Case 3 (§2): named ports become SRV records; the unnamed port gives none; a new pod with the
+# same hostname and another port moves the record.
+case_3() {
+  make_ports_pod c3-web 8080 "hostname: c3-srv"
+  local ip
+  ip=$(wait_pod_ip c3-web)
+  wait_for "$(fqdn c3-srv) A ${ip}" 30 dns_answers A "$(fqdn c3-srv)" "${ip}"
+  wait_for "$(srv_name http tcp c3-srv) SRV 8080" 30 srv_answers "$(srv_name http tcp c3-srv)" 8080
+  wait_for "$(srv_name dns udp c3-srv) SRV 53" 30 srv_answers "$(srv_name dns udp c3-srv)" 53
+  say "$(srv_name http tcp c3-srv) -> $(dig_srv "$(srv_name http tcp c3-srv)")"
+  assert_eq "dns/UDP/53 http/TCP/8080" \
+    "$(field service c3-srv '{range .spec.ports[*]}{.name}/{.protocol}/{.port}{" "}{end}' | sed 's/ $//')" \
+    "the Service's ports (the unnamed 9999 left out)"
+  # Container ports cannot change in place: a replacement pod with the same hostname brings others.
+  delete_pod c3-web
+  make_ports_pod c3-web2 8443 "hostname: c3-srv"
+  ip=$(wait_pod_ip c3-web2)
+  wait_for "$(fqdn c3-srv) A ${ip}" 45 dns_answers A "$(fqdn c3-srv)" "${ip}"
+  wait_for "$(srv_name http tcp c3-srv) SRV 8443" 30 srv_answers "$(srv_name http tcp c3-srv)" 8443
+}
+
+# Case 4 (§2): --publish-ports=false keeps portless Services: A answers, SRV does not.
+case_4() {
+  local other
+  other=$(new_namespace dns-noports)
+  start_operator noports --namespace "${other}" --leader-election-namespace "${other}" --publish-ports=false
+  local saved_ns=${ns}
+  ns=${other}
+  make_ports_pod c4-web 8080
+  local ip
+  ip=$(wait_pod_ip c4-web)
+  wait_for "$(fqdn c4-web) A ${ip}" 30 dns_answers A "$(fqdn c4-web)" "${ip}"
+  assert_eq "" "$(field service c4-web '{.spec.ports}')" "the Service's ports with --publish-ports=false"
+  assert_eq "" "$(srv_ports "$(srv_name http tcp c4-web)")" "SRV for http with --publish-ports=false"
+  ns=${saved_ns}
+  stop_operator noports
+}
+
+# Case 5: a restart over all of the above (trigger times, ports, no ports) writes nothing.
 case_5() {
   local before
   before=$(owned_state)
@@ -102,5 +175,7 @@ reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes 
 
 run_case 1 "trigger-time annotation; CoreDNS's programming duration moves" case_1
 run_case 2 "--relaxed-service-names: a hostname starting with a digit is offered" case_2
-run_case 5 "restart over trigger times: zero writes" case_5
+run_case 3 "named container ports: SRV records that follow the pod" case_3
+run_case 4 "--publish-ports=false: portless Services, no SRV" case_4
+run_case 5 "restart over trigger times and ports: zero writes" case_5
 e2e_finish

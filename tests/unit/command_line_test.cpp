@@ -84,6 +84,7 @@ TEST_F(CommandLineTest, DefaultsMatchTheOriginalOperator) {
   EXPECT_FALSE(config.legacy_endpoints);
   EXPECT_TRUE(config.adopt_legacy);
   EXPECT_FALSE(config.relaxed_service_names);
+  EXPECT_TRUE(config.publish_ports);
   EXPECT_TRUE(config.leader_elect);
   EXPECT_EQ(config.lease_duration, 15s);
   EXPECT_EQ(config.renew_deadline, 10s);
@@ -142,6 +143,14 @@ TEST_F(CommandLineTest, RelaxedServiceNamesIsOffByDefaultAndReachesTheReconciler
                                                : "relaxed-service-names=false"),
               std::string::npos);
   }
+}
+
+TEST_F(CommandLineTest, PublishPortsIsOnByDefaultAndReachesTheReconciler) {
+  EXPECT_TRUE(reconciler::ReconcileOptions::from(config_of({})).publish_ports);
+  const auto off = config_of({"--publish-ports=false"});
+  EXPECT_FALSE(off.publish_ports);
+  EXPECT_FALSE(reconciler::ReconcileOptions::from(off).publish_ports);
+  EXPECT_NE(describe(off).find("publish-ports=false"), std::string::npos);
 }
 
 TEST_F(CommandLineTest, BooleanFlagsTakeExplicitValues) {

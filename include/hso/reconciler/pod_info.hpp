@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hso/reconciler/named_ports.hpp"
+
 namespace hso::reconciler {
 
 enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
@@ -35,6 +37,8 @@ struct PodInfo {
   // trigger_time.hpp): written on its slices as endpoints.kubernetes.io/last-change-trigger-time.
   // Zero (the epoch) when unknown, and for pods that do not ask for a Service.
   std::chrono::sys_seconds last_change{};
+  // The named container ports (named_ports.hpp), sorted by name; empty for most pods.
+  std::vector<NamedPort> named_ports;
 
   friend bool operator==(const PodInfo&, const PodInfo&) = default;
 };

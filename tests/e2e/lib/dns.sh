@@ -1,6 +1,28 @@
 # shellcheck shell=bash
-# DNS helpers beyond A/AAAA (tests/e2e/reconciler_dns_test.sh): CoreDNS's own metrics. Source
-# after common.sh.
+# DNS helpers beyond A/AAAA (tests/e2e/reconciler_dns_test.sh): SRV answers and CoreDNS's own
+# metrics. Source after common.sh.
+
+# dig_srv NAME: the SRV answers "priority weight port target", sorted, one per line.
+dig_srv() {
+  dig +short +time=1 +tries=2 @"${DNS_HOST}" -p "${DNS_PORT}" SRV "$1" \
+    | grep -E '^[0-9]+ [0-9]+ [0-9]+ ' | sort || true
+}
+
+# srv_ports NAME: the ports of the SRV answers, sorted and space-separated ('' for none).
+srv_ports() { dig_srv "$1" | awk '{ print $3 }' | sort -n | paste -sd ' ' -; }
+
+# srv_answers NAME EXPECTED_PORTS: predicate for wait_for.
+srv_answers() {
+  local got
+  got=$(srv_ports "$1")
+  [[ "${got}" == "$2" ]] || {
+    printf '%s SRV answered ports %s, want %s\n' "$1" "'${got}'" "'$2'"
+    return 1
+  }
+}
+
+# srv_name PORT_NAME PROTOCOL HOSTNAME [NAMESPACE]: _<port>._<proto>.<hostname>.<ns>.svc.<zone>.
+srv_name() { printf '_%s._%s.%s\n' "$1" "$(tr '[:upper:]' '[:lower:]' <<<"$2")" "$(fqdn "$3" "${4:-${ns}}")"; }
 
 # require_coredns_metrics: CLUSTER_DNS_METRICS (hack/local-cluster.sh env) must be set.
 require_coredns_metrics() {
