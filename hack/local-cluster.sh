@@ -12,6 +12,7 @@
 #           every component is healthy, then print the lines to eval:
 #             export KUBECONFIG=...  export PATH=...  export CLUSTER_DNS=127.0.0.1:<port>
 #             export CLUSTER_AUDIT_LOG=<state>/logs/audit.log
+#             export CLUSTER_DNS_METRICS=127.0.0.1:<port>  (CoreDNS's /metrics)
 #           A running healthy cluster is reused; stale state is cleaned first.
 #   down    stop what `up` started (by recorded pid) and remove the state folder.
 #   status  report each component; exit 1 if any is unhealthy or stopped.
@@ -370,7 +371,7 @@ write_audit_policy() {
 write_corefile() {
   render "${config_dir}/Corefile.in" >"${state_dir}/coredns/Corefile" \
     DNS_PORT "${DNS_PORT}" DNS_HEALTH_PORT "${DNS_HEALTH_PORT}" \
-    DNS_READY_PORT "${DNS_READY_PORT}" CLUSTER_DOMAIN "${cluster_domain}" STATE_DIR "${state_dir}"
+    DNS_READY_PORT "${DNS_READY_PORT}" DNS_METRICS_PORT "${DNS_METRICS_PORT}" CLUSTER_DOMAIN "${cluster_domain}" STATE_DIR "${state_dir}"
 }
 
 # ---------------------------------------------------------------------------
@@ -523,8 +524,8 @@ cmd_up() {
   trap 'exit 143' TERM
 
   local ports
-  mapfile -t ports < <(pick_ports 9)
-  ((${#ports[@]} == 9)) || die "freeport gave ${#ports[@]} ports"
+  mapfile -t ports < <(pick_ports 10)
+  ((${#ports[@]} == 10)) || die "freeport gave ${#ports[@]} ports"
   cat >"${state_dir}/ports" <<EOF
 ETCD_PORT=${ports[0]}
 ETCD_PEER_PORT=${ports[1]}
@@ -535,6 +536,7 @@ KWOK_PORT=${ports[5]}
 DNS_PORT=${ports[6]}
 DNS_HEALTH_PORT=${ports[7]}
 DNS_READY_PORT=${ports[8]}
+DNS_METRICS_PORT=${ports[9]}
 EOF
   load_ports
   printf '%s\n' "${TOOLS_BIN}" >"${state_dir}/tools-bin"
@@ -573,6 +575,7 @@ export KUBECONFIG=${state_dir}/kubeconfig/admin.kubeconfig
 export PATH=${TOOLS_BIN}:\$PATH
 export CLUSTER_DNS=127.0.0.1:${DNS_PORT}
 export CLUSTER_AUDIT_LOG=${state_dir}/logs/audit.log
+export CLUSTER_DNS_METRICS=127.0.0.1:${DNS_METRICS_PORT}
 EOF
   trap - EXIT INT TERM
   log "cluster up in $((SECONDS - started))s (state: ${state_dir})"

@@ -152,6 +152,14 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
   run.add_flag("--adopt-legacy{true}", config.adopt_legacy,
                "Adopt headless Services made by the original Go operator")
       ->capture_default_str();
+  run.add_flag("--relaxed-service-names{true}", config.relaxed_service_names,
+               "Also give pods whose hostname starts with a digit a Service (DNS-1123 label "
+               "names), for clusters with RelaxedServiceNameValidation; the API server decides")
+      ->capture_default_str();
+  run.add_flag("--publish-ports{true}", config.publish_ports,
+               "Publish the pod's named container ports as the ports of its Service and "
+               "EndpointSlices, for SRV records (=false: portless Services, as the original)")
+      ->capture_default_str();
   run.add_flag("--leader-elect{true}", config.leader_elect,
                "Elect a leader with a Lease so that only one replica writes")
       ->capture_default_str();

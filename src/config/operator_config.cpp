@@ -32,6 +32,8 @@ std::string describe(const OperatorConfig& config) {
     line << " kube-api-burst=" << config.kube_api_burst;
   line << " publish-not-ready=" << config.publish_not_ready
        << " legacy-endpoints=" << config.legacy_endpoints << " adopt-legacy=" << config.adopt_legacy
+       << " relaxed-service-names=" << config.relaxed_service_names
+       << " publish-ports=" << config.publish_ports
        << " resync-period=" << format_duration(config.resync_period)
        << " leader-elect=" << config.leader_elect;
   if (config.leader_elect) {

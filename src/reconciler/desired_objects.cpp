@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/trigger_time.hpp"
 
 namespace hso::reconciler {
 namespace {
@@ -53,16 +54,18 @@ json service_owner_reference(const ServiceRef& service) {
           {"controller", true}};
 }
 
-// No option shapes the Service today; the parameter keeps the desired_* functions alike.
 json desired_service(const PodInfo& pod, const std::string& service_name,
-                     const ReconcileOptions& /*options*/) {
+                     const ReconcileOptions& options) {
+  json spec = {{"type", "ClusterIP"}, {"clusterIP", "None"}};
+  if (options.publish_ports && !pod.named_ports.empty())
+    spec["ports"] = service_ports(pod.named_ports);
   return {
       {"apiVersion", "v1"},
       {"kind", "Service"},
       {"metadata", object_metadata(pod.namespace_name, service_name,
                                    {{std::string(kManagedByLabel), std::string(kManagedByValue)}},
                                    pod_owner_reference(pod))},
-      {"spec", {{"type", "ClusterIP"}, {"clusterIP", "None"}}}};
+      {"spec", std::move(spec)}};
 }
 
 std::string endpoint_slice_name(const std::string& service_name, AddressFamily family) {
@@ -89,18 +92,23 @@ std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& 
                      {"targetRef", pod_target_ref(pod)}};
     if (!pod.node_name.empty())
       endpoint["nodeName"] = pod.node_name;
+    json metadata =
+        object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
+                        {{std::string(kServiceNameLabel), service.name},
+                         {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
+                         {std::string(kHeadlessLabel), ""}},
+                        service_owner_reference(service));
+    if (pod.last_change != std::chrono::sys_seconds{}) {
+      metadata["annotations"] = {
+          {std::string(kLastChangeTriggerTimeAnnotation), trigger_time_value(pod.last_change)}};
+    }
     slices.push_back(
         {{"apiVersion", "discovery.k8s.io/v1"},
          {"kind", "EndpointSlice"},
-         {"metadata",
-          object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
-                          {{std::string(kServiceNameLabel), service.name},
-                           {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
-                           {std::string(kHeadlessLabel), ""}},
-                          service_owner_reference(service))},
+         {"metadata", std::move(metadata)},
          {"addressType", family_name(family)},
          {"endpoints", json::array({std::move(endpoint)})},
-         {"ports", json::array()}});
+         {"ports", options.publish_ports ? endpoint_slice_ports(pod.named_ports) : json::array()}});
   }
   return slices;
 }

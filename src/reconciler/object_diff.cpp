@@ -4,7 +4,9 @@
 #include <string>
 #include <string_view>
 
+#include "hso/reconciler/named_ports.hpp"
 #include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
@@ -174,8 +176,10 @@ std::optional<json> service_patch(const json& existing, const json& desired) {
     spec["type"] = want["type"];
   if (!is_empty(json_child(have, "selector")))
     spec["selector"] = nullptr;
-  if (!is_empty(json_child(have, "ports")))
-    spec["ports"] = nullptr;
+  if (const json& ports = json_child(want, "ports");
+      !same_service_ports(json_child(have, "ports"), ports)) {
+    spec["ports"] = is_empty(ports) ? json(nullptr) : ports;
+  }
   json patch = json::object();
   if (!spec.empty())
     patch["spec"] = std::move(spec);
@@ -188,9 +192,15 @@ std::optional<json> endpoint_slice_patch(const json& existing, const json& desir
       normalized_endpoints_list(json_child(desired, "endpoints"))) {
     patch["endpoints"] = json_child(desired, "endpoints");
   }
-  if (!is_empty(json_child(existing, "ports")))
-    patch["ports"] = json::array();
-  return finish_patch(std::move(patch), existing, desired, "Service");
+  if (const json& ports = json_child(desired, "ports");
+      !same_endpoint_slice_ports(json_child(existing, "ports"), ports)) {
+    patch["ports"] = ports.is_array() ? ports : json::array();
+  }
+  auto finished = finish_patch(std::move(patch), existing, desired, "Service");
+  // Only a slice that is written anyway gets the pod's trigger time.
+  if (finished)
+    carry_trigger_time(*finished, existing, desired);
+  return finished;
 }
 
 std::optional<json> endpoints_patch(const json& existing, const json& desired) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "hso/reconciler/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/time_format.hpp"
 
@@ -106,6 +107,8 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
   info.phase = parse_phase(json_string_at(status, "phase"));
   info.pod_ips = pod_ips(status);
   info.ready = ready_condition(status);
+  info.last_change = pod_trigger_time(pod, info.created);
+  info.named_ports = named_container_ports(pod);
   return info;
 }
 

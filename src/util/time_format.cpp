@@ -74,6 +74,14 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
                     std::chrono::minutes(minute) + std::chrono::seconds(second) - *offset);
 }
 
+std::string format_rfc3339(std::chrono::sys_seconds time) {
+  const auto seconds = static_cast<std::time_t>(time.time_since_epoch().count());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
 std::string format_micro_time(std::chrono::system_clock::time_point time) {
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();

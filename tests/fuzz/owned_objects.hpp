@@ -18,6 +18,7 @@ inline reconciler::ReconcileOptions options_from(std::string_view input) {
   options.legacy_endpoints = (bits & 2) != 0;
   options.adopt_legacy = (bits & 4) != 0;
   options.relaxed_service_names = (bits & 16) != 0;
+  options.publish_ports = (bits & 32) != 0;
   return options;
 }
 

@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "hso/config/operator_config.hpp"
+#include "hso/reconciler/options.hpp"
+
 namespace hso::config {
 namespace {
 
@@ -80,6 +83,8 @@ TEST_F(CommandLineTest, DefaultsMatchTheOriginalOperator) {
   EXPECT_TRUE(config.publish_not_ready);
   EXPECT_FALSE(config.legacy_endpoints);
   EXPECT_TRUE(config.adopt_legacy);
+  EXPECT_FALSE(config.relaxed_service_names);
+  EXPECT_TRUE(config.publish_ports);
   EXPECT_TRUE(config.leader_elect);
   EXPECT_EQ(config.lease_duration, 15s);
   EXPECT_EQ(config.renew_deadline, 10s);
@@ -119,6 +124,33 @@ TEST_F(CommandLineTest, NamespaceListIsSplitTrimmedAndDeduplicated) {
 
 TEST_F(CommandLineTest, KubeconfigFlag) {
   EXPECT_EQ(config_of({"--kubeconfig", "/tmp/kc"}).kubeconfig, "/tmp/kc");
+}
+
+TEST_F(CommandLineTest, RelaxedServiceNamesIsOffByDefaultAndReachesTheReconciler) {
+  struct Case {
+    std::vector<std::string> args;
+    bool expected;
+  };
+  const std::vector<Case> cases = {{{}, false},
+                                   {{"--relaxed-service-names"}, true},
+                                   {{"--relaxed-service-names=true"}, true},
+                                   {{"--relaxed-service-names=false"}, false}};
+  for (const Case& c : cases) {
+    const auto config = config_of(c.args);
+    EXPECT_EQ(config.relaxed_service_names, c.expected) << ::testing::PrintToString(c.args);
+    EXPECT_EQ(reconciler::ReconcileOptions::from(config).relaxed_service_names, c.expected);
+    EXPECT_NE(describe(config).find(c.expected ? "relaxed-service-names=true"
+                                               : "relaxed-service-names=false"),
+              std::string::npos);
+  }
+}
+
+TEST_F(CommandLineTest, PublishPortsIsOnByDefaultAndReachesTheReconciler) {
+  EXPECT_TRUE(reconciler::ReconcileOptions::from(config_of({})).publish_ports);
+  const auto off = config_of({"--publish-ports=false"});
+  EXPECT_FALSE(off.publish_ports);
+  EXPECT_FALSE(reconciler::ReconcileOptions::from(off).publish_ports);
+  EXPECT_NE(describe(off).find("publish-ports=false"), std::string::npos);
 }
 
 TEST_F(CommandLineTest, BooleanFlagsTakeExplicitValues) {

@@ -34,6 +34,15 @@ TEST(UtilTimeFormatTest, TimesPastTheClockRangeSaturate) {
   EXPECT_EQ(system_clock::to_time_t(*parse_rfc3339("2262-01-01T00:00:00Z")), 9'214'646'400);
 }
 
+TEST(UtilTimeFormatTest, FormatsWholeSecondsInUtc) {
+  using std::chrono::sys_days;
+  EXPECT_EQ(format_rfc3339(std::chrono::sys_seconds{std::chrono::seconds(1'700'000'000)}),
+            "2023-11-14T22:13:20Z");
+  EXPECT_EQ(format_rfc3339(sys_days(std::chrono::year(2024) / 2 / 29) + std::chrono::hours(23) +
+                           std::chrono::seconds(59)),
+            "2024-02-29T23:00:59Z");
+}
+
 TEST(UtilTimeFormatTest, FormatsMicroTimeInUtc) {
   const system_clock::time_point time{std::chrono::microseconds(1'700'000'000'123'456)};
   EXPECT_EQ(format_micro_time(time), "2023-11-14T22:13:20.123456Z");

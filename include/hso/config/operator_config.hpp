@@ -28,6 +28,11 @@ struct OperatorConfig {
   bool publish_not_ready = true;
   bool legacy_endpoints = false;
   bool adopt_legacy = true;
+  // Accept Service names that are DNS-1123 labels (a leading digit, as pod names may have) and let
+  // the API server decide: for clusters with RelaxedServiceNameValidation (KEP-5311).
+  bool relaxed_service_names = false;
+  // The pods' named container ports become the ports of their Services and slices (SRV records).
+  bool publish_ports = true;
   // A pass over every key this often: a foreign Service going away is not an event the caches see.
   std::chrono::milliseconds resync_period{600'000};
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hso/reconciler/named_ports.hpp"
+
 namespace hso::reconciler {
 
 enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
@@ -31,6 +33,12 @@ struct PodInfo {
   std::vector<std::string> pod_ips;
   bool terminating = false;  // metadata.deletionTimestamp is set
   bool ready = false;        // the Ready condition is "True"
+  // When the pod last changed in a way that can move its endpoints (pod_trigger_time in
+  // trigger_time.hpp): written on its slices as endpoints.kubernetes.io/last-change-trigger-time.
+  // Zero (the epoch) when unknown, and for pods that do not ask for a Service.
+  std::chrono::sys_seconds last_change{};
+  // The named container ports (named_ports.hpp), sorted by name; empty for most pods.
+  std::vector<NamedPort> named_ports;
 
   friend bool operator==(const PodInfo&, const PodInfo&) = default;
 };
