@@ -203,18 +203,5 @@ TEST(DesiredNamesTest, SliceNamesAreDeterministicAndValid) {
   EXPECT_EQ(endpoint_slice_name("x", AddressFamily::kIPv6), "x-ipv6");
 }
 
-TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
-  config::OperatorConfig config;
-  config.publish_not_ready = false;
-  config.legacy_endpoints = true;
-  config.adopt_legacy = false;
-  config.namespaces = {"a", "b"};
-  const ReconcileOptions options = ReconcileOptions::from(config);
-  EXPECT_FALSE(options.publish_not_ready);
-  EXPECT_TRUE(options.legacy_endpoints);
-  EXPECT_FALSE(options.adopt_legacy);
-  EXPECT_EQ(options.namespaces, (std::vector<std::string>{"a", "b"}));
-}
-
 }  // namespace
 }  // namespace hso::reconciler
