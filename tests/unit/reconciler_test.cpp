@@ -49,19 +49,17 @@ class FakePodSource : public PodSource {
 
 class FakeObjectSource : public OwnedObjectSource {
  public:
-  std::shared_ptr<const json> service(const std::string&, const std::string& name) override {
-    const auto it = services.find(name);
-    return it == services.end() ? nullptr : std::make_shared<const json>(it->second);
-  }
-  ObjectList endpoint_slices(const std::string&, const std::string&) override {
+  ObjectList find(OwnedKind kind, const std::string&, const std::string& name) override {
     ObjectList list;
-    for (const json& slice : slices)
-      list.push_back(std::make_shared<const json>(slice));
+    if (kind == OwnedKind::kEndpointSlices) {
+      for (const json& slice : slices)
+        list.push_back(std::make_shared<const json>(slice));
+      return list;
+    }
+    const auto& by_name = kind == OwnedKind::kService ? services : endpoints_by_name;
+    if (const auto it = by_name.find(name); it != by_name.end())
+      list.push_back(std::make_shared<const json>(it->second));
     return list;
-  }
-  std::shared_ptr<const json> endpoints(const std::string&, const std::string& name) override {
-    const auto it = endpoints_by_name.find(name);
-    return it == endpoints_by_name.end() ? nullptr : std::make_shared<const json>(it->second);
   }
   std::map<std::string, json> services;
   std::vector<json> slices;
