@@ -50,7 +50,8 @@ Seen decode_in_chunks(const std::string& stream, const std::vector<std::size_t>&
 }
 
 std::string read_data_file(const std::string& name) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / ".." / "data" / "kube" / name;
+  const auto path =
+      std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "data" / "kube" / name;
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();
