@@ -2,6 +2,9 @@
 // watch sees an EndpointSlice carrying that IP; optionally until CoreDNS answers with it.
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <stdexcept>
+#include <vector>
 
 #include "common.hpp"
 #include "scenarios.hpp"
@@ -82,6 +85,37 @@ class DnsProber {
   std::jthread thread_;
 };
 
+// Runs `set_ip` for every pod: `rate` per second, or all at once on `threads` threads (rate 0).
+void drive(long pods, double rate, int threads, const std::function<void(long)>& set_ip) {
+  const auto started = Clock::now();
+  if (rate > 0) {
+    for (long i = 0; i < pods; ++i) {
+      std::this_thread::sleep_until(started + std::chrono::duration_cast<Clock::duration>(
+                                                  std::chrono::duration<double>(i / rate)));
+      set_ip(i);
+    }
+  } else {
+    parallel_for(pods, threads, set_ip);
+  }
+}
+
+// Each pod's latency in ms, from its acknowledged patch to the first slice with its IP; `last`
+// becomes the latest of those sightings.
+std::vector<double> latencies(NamespaceObserver& observer,
+                              const std::vector<Clock::time_point>& acked,
+                              Clock::time_point& last) {
+  std::vector<double> millis;
+  for (std::size_t i = 0; i < acked.size(); ++i) {
+    const std::string ip = pod_ip(static_cast<long>(i), 0);
+    const auto seen = observer.addresses().at(ip);
+    if (!seen)
+      throw std::runtime_error("no EndpointSlice carries " + ip);
+    last = std::max(last, *seen);
+    millis.push_back(millis_between(acked[i], *seen));
+  }
+  return millis;
+}
+
 }  // namespace
 
 int run_latency(Args& args) {
@@ -118,28 +152,13 @@ int run_latency(Args& args) {
       prober.probe(name + "." + ns + ".svc.cluster.local", pod_ip(i, 0), acked[i]);
   };
   const auto started = Clock::now();
-  if (rate > 0) {
-    for (long i = 0; i < pods; ++i) {
-      std::this_thread::sleep_until(started + std::chrono::duration_cast<Clock::duration>(
-                                                  std::chrono::duration<double>(i / rate)));
-      set_ip(i);
-    }
-  } else {
-    parallel_for(pods, threads, set_ip);
-  }
+  drive(pods, rate, threads, set_ip);
   const double drive_seconds = seconds_since(started);
   // The sentinel's address is in the set too.
   wait_until("an EndpointSlice with every pod's IP", deadline,
              [&] { return observer.addresses().size() >= static_cast<std::size_t>(pods) + 1; });
-  std::vector<double> millis;
   Clock::time_point last = started;
-  for (long i = 0; i < pods; ++i) {
-    const auto seen = observer.addresses().at(pod_ip(i, 0));
-    if (!seen)
-      throw std::runtime_error("no EndpointSlice carries " + pod_ip(i, 0));
-    last = std::max(last, *seen);
-    millis.push_back(millis_between(acked[static_cast<std::size_t>(i)], *seen));
-  }
+  const std::vector<double> millis = latencies(observer, acked, last);
   const auto dns_millis = prober.results(std::chrono::seconds(60));
   print_json({{"scenario", "latency"},
               {"namespace", ns},

@@ -3,7 +3,11 @@
 // each step the API server's own request counters are read once everything has settled, and the
 // writes to Services, EndpointSlices, Endpoints and Events are reported by resource, verb and
 // code, next to the operator's own count of its requests.
+#include <functional>
 #include <iostream>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "common.hpp"
 #include "scenarios.hpp"
@@ -123,55 +127,85 @@ int check_minimum(const json& requests, long pods) {
   return failures == 0 ? 0 : 1;
 }
 
-int run_lifecycle(Args& args) {
-  const std::string ns = args.text("namespace");
-  const long pods = args.integer("pods", 100);
-  const int threads = static_cast<int>(args.integer("threads", 8));
-  const std::string operator_metrics = args.text("operator-metrics");
-  const auto quiet = std::chrono::milliseconds(args.integer("quiet-ms", 2000));
-  const auto deadline = std::chrono::seconds(args.integer("timeout", 300));
-  // Fail unless the operator's own writes are the design's minimum (for the smoke test).
-  const bool check = args.text("check", "false") == "true";
-  args.finish();
-
-  auto client = make_client(static_cast<std::size_t>(threads) + 4);
-  NamespaceObserver observer(*client, ns);
-  observer.remove_sentinels();
-  settle(*client, operator_metrics, quiet, deadline, true);
-
-  json steps = json::array();
-  std::map<std::string, double> all_writes;
-  json all_operator = json::object();
-  const auto step = [&](const std::string& name, const std::function<void(long)>& act,
-                        const std::function<bool()>& done) {
-    const Counters before = scrape_apiserver(*client);
-    const Counters op_before =
-        operator_metrics.empty() ? Counters{} : scrape_operator(operator_metrics);
-    const auto started = Clock::now();
-    parallel_for(pods, threads, act);
-    wait_until(name, deadline, done);
-    const double seconds = seconds_since(started);
-    settle(*client, operator_metrics, quiet, deadline, true);
-    const auto writes = apiserver_writes(difference(before, scrape_apiserver(*client)));
-    const json op =
-        operator_metrics.empty()
-            ? json::object()
-            : operator_requests(difference(op_before, scrape_operator(operator_metrics)));
-    for (const auto& [key, value] : writes)
-      all_writes[key] += value;
-    for (const auto& [key, value] : op.items())
-      all_operator[key] = all_operator.value(key, 0.0) + value.get<double>();
-    steps.push_back({{"step", name},
-                     {"seconds", seconds},
-                     {"apiserver_writes", writes},
-                     {"apiserver_writes_per_pod", total(writes) / pods},
-                     {"operator_requests", op}});
+// The steps of the pods' life, each measured by the API server's counters and the operator's.
+class LifeSteps {
+ public:
+  struct Settings {
+    std::string operator_metrics;
+    long pods = 0;
+    int threads = 1;
+    std::chrono::milliseconds quiet{0};
+    std::chrono::seconds deadline{0};
   };
 
+  LifeSteps(hso::kube::HttpApiClient& client, Settings settings)
+      : client_(client), settings_(std::move(settings)) {}
+
+  // Runs `act` for every pod, waits for `done`, then for the writes to settle, and records what
+  // the step wrote.
+  void run(const std::string& name, const std::function<void(long)>& act,
+           const std::function<bool()>& done) {
+    const Counters before = scrape_apiserver(client_);
+    const Counters op_before = operator_counters();
+    const auto started = Clock::now();
+    parallel_for(settings_.pods, settings_.threads, act);
+    wait_until(name, settings_.deadline, done);
+    const double seconds = seconds_since(started);
+    settle(client_, settings_.operator_metrics, settings_.quiet, settings_.deadline, true);
+    const auto writes = apiserver_writes(difference(before, scrape_apiserver(client_)));
+    const json op = settings_.operator_metrics.empty()
+                        ? json::object()
+                        : operator_requests(difference(op_before, operator_counters()));
+    for (const auto& [key, value] : writes)
+      all_writes_[key] += value;
+    for (const auto& [key, value] : op.items())
+      all_operator_[key] = all_operator_.value(key, 0.0) + value.get<double>();
+    steps_.push_back({{"step", name},
+                      {"seconds", seconds},
+                      {"apiserver_writes", writes},
+                      {"apiserver_writes_per_pod", total(writes) / settings_.pods},
+                      {"operator_requests", op}});
+  }
+
+  json result(const std::string& ns) const {
+    double successful = 0;
+    for (const auto& [key, value] : all_writes_) {
+      if (key.back() != ' ' && key.substr(key.rfind(' ') + 1).front() == '2')
+        successful += value;
+    }
+    const auto pods = settings_.pods;
+    return {{"scenario", "lifecycle"},
+            {"namespace", ns},
+            {"pods", pods},
+            {"steps", steps_},
+            {"apiserver_writes", all_writes_},
+            {"apiserver_writes_per_pod", total(all_writes_) / pods},
+            {"apiserver_successful_writes_per_pod", successful / pods},
+            {"operator_requests", all_operator_}};
+  }
+
+  const json& operator_totals() const { return all_operator_; }
+
+ private:
+  Counters operator_counters() const {
+    return settings_.operator_metrics.empty() ? Counters{}
+                                              : scrape_operator(settings_.operator_metrics);
+  }
+
+  hso::kube::HttpApiClient& client_;
+  const Settings settings_;
+  json steps_ = json::array();
+  std::map<std::string, double> all_writes_;
+  json all_operator_ = json::object();
+};
+
+// A whole life for every pod: created, an IP, a new IP, terminating, gone.
+void live(LifeSteps& steps, hso::kube::HttpApiClient& client, NamespaceObserver& observer,
+          const std::string& ns, long pods) {
   const auto count_is = [](FirstSeen& seen, long expected) {
     return [&seen, expected] { return seen.size() >= static_cast<std::size_t>(expected); };
   };
-  step(
+  steps.run(
       "create",
       [&](long i) {
         json pod = pod_body(ns, pod_name("lc", i), true);
@@ -181,52 +215,54 @@ int run_lifecycle(Args& args) {
         // which would race the bench's own deletion; orphans of a missing node it leaves alone
         // for 40 s, longer than a life here takes.
         pod["spec"]["nodeName"] = kAbsentNode;
-        client->create(pods_path(ns), pod);
+        client.create(pods_path(ns), pod);
       },
       count_is(observer.services(), pods + 1));
-  step(
-      "ip",
-      [&](long i) {
-        client->patch(pod_path(ns, pod_name("lc", i)) + "/status", hso::kube::PatchType::kMerge,
-                      status_patch(pod_ip(i, 0)));
-      },
-      count_is(observer.addresses(), pods + 1));
-  step(
-      "ip-change",
-      [&](long i) {
-        client->patch(pod_path(ns, pod_name("lc", i)) + "/status", hso::kube::PatchType::kMerge,
-                      status_patch(pod_ip(i, 1)));
-      },
-      count_is(observer.addresses(), 2 * pods + 1));
-  step(
-      "terminating", [&](long i) { client->remove(pod_path(ns, pod_name("lc", i))); },
+  const auto set_ip = [&](long i, int generation) {
+    client.patch(pod_path(ns, pod_name("lc", i)) + "/status", hso::kube::PatchType::kMerge,
+                 status_patch(pod_ip(i, generation)));
+  };
+  steps.run(
+      "ip", [&](long i) { set_ip(i, 0); }, count_is(observer.addresses(), pods + 1));
+  steps.run(
+      "ip-change", [&](long i) { set_ip(i, 1); }, count_is(observer.addresses(), 2 * pods + 1));
+  steps.run(
+      "terminating", [&](long i) { client.remove(pod_path(ns, pod_name("lc", i))); },
       count_is(observer.terminating(), pods));
-  step(
+  steps.run(
       "deleted",
       [&](long i) {
-        client->patch(pod_path(ns, pod_name("lc", i)), hso::kube::PatchType::kMerge,
-                      {{"metadata", {{"finalizers", nullptr}}}});
+        client.patch(pod_path(ns, pod_name("lc", i)), hso::kube::PatchType::kMerge,
+                     {{"metadata", {{"finalizers", nullptr}}}});
       },
       [&] {
         return observer.deleted_services().size() >= static_cast<std::size_t>(pods) + 1 &&
                observer.deleted_slices().size() >= static_cast<std::size_t>(pods) + 1;
       });
+}
 
-  double successful = 0;
-  for (const auto& [key, value] : all_writes) {
-    if (key.back() != ' ' && key.substr(key.rfind(' ') + 1).front() == '2')
-      successful += value;
-  }
-  const json result = {{"scenario", "lifecycle"},
-                       {"namespace", ns},
-                       {"pods", pods},
-                       {"steps", steps},
-                       {"apiserver_writes", all_writes},
-                       {"apiserver_writes_per_pod", total(all_writes) / pods},
-                       {"apiserver_successful_writes_per_pod", successful / pods},
-                       {"operator_requests", all_operator}};
-  print_json(result);
-  return check ? check_minimum(all_operator, pods) : 0;
+int run_lifecycle(Args& args) {
+  const std::string ns = args.text("namespace");
+  LifeSteps::Settings settings;
+  settings.pods = args.integer("pods", 100);
+  settings.threads = static_cast<int>(args.integer("threads", 8));
+  settings.operator_metrics = args.text("operator-metrics");
+  settings.quiet = std::chrono::milliseconds(args.integer("quiet-ms", 2000));
+  settings.deadline = std::chrono::seconds(args.integer("timeout", 300));
+  // Fail unless the operator's own writes are the design's minimum (for the smoke test).
+  const bool check = args.text("check", "false") == "true";
+  args.finish();
+
+  auto client = make_client(static_cast<std::size_t>(settings.threads) + 4);
+  NamespaceObserver observer(*client, ns);
+  observer.remove_sentinels();
+  settle(*client, settings.operator_metrics, settings.quiet, settings.deadline, true);
+
+  const long pods = settings.pods;
+  LifeSteps steps(*client, std::move(settings));
+  live(steps, *client, observer, ns, pods);
+  print_json(steps.result(ns));
+  return check ? check_minimum(steps.operator_totals(), pods) : 0;
 }
 
 }  // namespace bench

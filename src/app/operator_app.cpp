@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "hso/app/component_options.hpp"
 #include "hso/app/permission_monitor.hpp"
 #include "hso/app/shutdown_latch.hpp"
 #include "hso/build_info.hpp"
@@ -259,7 +260,7 @@ int run(const config::OperatorConfig& config) {
   const ApiClients clients = connect(config, lease, permissions, metrics, clock);
 
   controller::HeadlessServiceController controller(
-      *clients.reader, *clients.writer, config,
+      *clients.reader, *clients.writer, controller_options(config),
       {metrics.reconcile(), metrics.queue(), metrics.watch()}, identity, clock);
   metrics.registry().add_collect_hook([&controller, &metrics] {
     metrics.reconcile().set_pods_watched(controller.pods_watched());

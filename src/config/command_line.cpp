@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "hso/build_info.hpp"
 #include "hso/config/duration.hpp"
@@ -38,7 +41,8 @@ std::vector<std::string> split_namespaces(const std::string& list) {
 }
 
 // "0" (off), ":8080", "127.0.0.1:8080", "[::1]:8080".
-bool is_bind_address(const std::string& address) {
+bool is_bind_address(std::string_view text) {
+  const std::string address(text);
   if (address == "0")
     return true;
   const auto colon = address.rfind(':');
@@ -57,13 +61,17 @@ bool is_bind_address(const std::string& address) {
   return true;
 }
 
-CLI::Validator bind_address_validator() {
+// A validator that accepts what `valid` accepts and otherwise says "'<value>' is not <what>".
+CLI::Validator validator(bool (*valid)(std::string_view), std::string what, std::string type_name) {
   return CLI::Validator(
-      [](std::string& value) -> std::string {
-        return is_bind_address(value) ? std::string{}
-                                      : "'" + value + "' is not 0, :PORT or HOST:PORT";
+      [valid, what = std::move(what)](std::string& value) -> std::string {
+        return valid(value) ? std::string{} : "'" + value + "' is not " + what;
       },
-      "ADDRESS");
+      std::move(type_name));
+}
+
+CLI::Validator bind_address_validator() {
+  return validator(is_bind_address, "0, :PORT or HOST:PORT", "ADDRESS");
 }
 
 void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& target,
@@ -107,7 +115,8 @@ void validate(const OperatorConfig& config) {
   }
 }
 
-void add_run_options(CLI::App& run, OperatorConfig& config) {
+// What to watch and how to reach the API server.
+void add_source_options(CLI::App& run, OperatorConfig& config) {
   run.add_option_function<std::string>(
          "--namespace",
          [&config](const std::string& list) { config.namespaces = split_namespaces(list); },
@@ -117,12 +126,7 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
                  "Pod annotation that must be \"true\" for a pod to get a headless Service")
       ->envname("POD_ANNOTATION")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& key) -> std::string {
-            return is_qualified_name(key) ? std::string{}
-                                          : "'" + key + "' is not a valid annotation key";
-          },
-          "KEY"));
+      ->check(validator(is_qualified_name, "a valid annotation key", "KEY"));
   run.add_option("--pod-selector", config.pod_selector,
                  "Label selector that limits the watched pods (applied by the API server)")
       ->envname("POD_SELECTOR");
@@ -140,6 +144,10 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
                  "API request burst above --kube-api-qps (when it is above 0)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+}
+
+// What the operator writes.
+void add_write_options(CLI::App& run, OperatorConfig& config) {
   run.add_option("--workers", config.workers, "Reconciles that may run at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -160,25 +168,19 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
                "Publish the pod's named container ports as the ports of its Service and "
                "EndpointSlices, for SRV records (=false: portless Services, as the original)")
       ->capture_default_str();
+}
+
+// High availability, and the periods of the resync and the lease.
+void add_election_options(CLI::App& run, OperatorConfig& config) {
   run.add_flag("--leader-elect{true}", config.leader_elect,
                "Elect a leader with a Lease so that only one replica writes")
       ->capture_default_str();
   run.add_option("--leader-election-id", config.leader_election_id, "Name of the Lease")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& name) -> std::string {
-            return is_dns1123_subdomain(name) ? std::string{}
-                                              : "'" + name + "' is not a valid object name";
-          },
-          "NAME"));
+      ->check(validator(is_dns1123_subdomain, "a valid object name", "NAME"));
   run.add_option("--leader-election-namespace", config.leader_election_namespace,
                  "Namespace of the Lease (default: the pod's own namespace)")
-      ->check(CLI::Validator(
-          [](std::string& name) -> std::string {
-            return is_dns1123_label(name) ? std::string{}
-                                          : "'" + name + "' is not a valid namespace name";
-          },
-          "NAMESPACE"));
+      ->check(validator(is_dns1123_label, "a valid namespace name", "NAMESPACE"));
   add_duration_option(run, "--resync-period", config.resync_period,
                       "How often every Service key is reconciled again even without a change");
   add_duration_option(run, "--lease-duration", config.lease_duration,
@@ -189,6 +191,10 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
                       "How often candidates and the leader try the lease");
   add_duration_option(run, "--graceful-shutdown-timeout", config.graceful_shutdown_timeout,
                       "How long in-flight reconciles may take on shutdown");
+}
+
+// Observability.
+void add_observability_options(CLI::App& run, OperatorConfig& config) {
   run.add_option("--metrics-bind-address", config.metrics_bind_address,
                  "Address of the /metrics listener; 0 turns it off")
       ->capture_default_str()
@@ -211,6 +217,14 @@ void add_run_options(CLI::App& run, OperatorConfig& config) {
   run.add_option("--log-format", config.log_format, "text or json")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
+}
+
+// In this order, which is the order of --help.
+void add_run_options(CLI::App& run, OperatorConfig& config) {
+  add_source_options(run, config);
+  add_write_options(run, config);
+  add_election_options(run, config);
+  add_observability_options(run, config);
 }
 
 // The first line of a CLI11 message is the one that names the flag; the rest is advice.

@@ -91,33 +91,31 @@ std::vector<std::shared_ptr<const reconciler::PodInfo>> CacheDirectory::pods_for
                                object_key(namespace_name, hostname));
 }
 
-std::shared_ptr<const nlohmann::json> CacheDirectory::service(const std::string& namespace_name,
-                                                              const std::string& name) {
-  const ScopeCaches* scope = scope_for(namespace_name);
-  if (scope == nullptr)
-    return nullptr;
-  return unpacked(scope->services->get(object_key(namespace_name, name)));
-}
-
-std::vector<std::shared_ptr<const nlohmann::json>> CacheDirectory::endpoint_slices(
-    const std::string& namespace_name, const std::string& service_name) {
+std::vector<CacheDirectory::ObjectPtr> CacheDirectory::find(reconciler::OwnedKind kind,
+                                                            const std::string& namespace_name,
+                                                            const std::string& name) {
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr)
     return {};
-  std::vector<std::shared_ptr<const nlohmann::json>> slices;
-  for (const auto& packed : scope->endpoint_slices->by_index(
-           kSlicesByServiceKeyIndex, object_key(namespace_name, service_name))) {
-    slices.push_back(unpacked(packed));
+  const std::string key = object_key(namespace_name, name);
+  std::vector<ObjectPtr> found;
+  switch (kind) {
+    case reconciler::OwnedKind::kService:
+      if (auto service = unpacked(scope->services->get(key)))
+        found.push_back(std::move(service));
+      break;
+    case reconciler::OwnedKind::kEndpoints:
+      if (scope->endpoints == nullptr)
+        break;
+      if (auto endpoints = unpacked(scope->endpoints->get(key)))
+        found.push_back(std::move(endpoints));
+      break;
+    case reconciler::OwnedKind::kEndpointSlices:
+      for (const auto& packed : scope->endpoint_slices->by_index(kSlicesByServiceKeyIndex, key))
+        found.push_back(unpacked(packed));
+      break;
   }
-  return slices;
-}
-
-std::shared_ptr<const nlohmann::json> CacheDirectory::endpoints(const std::string& namespace_name,
-                                                                const std::string& name) {
-  const ScopeCaches* scope = scope_for(namespace_name);
-  if (scope == nullptr || scope->endpoints == nullptr)
-    return nullptr;
-  return unpacked(scope->endpoints->get(object_key(namespace_name, name)));
+  return found;
 }
 
 }  // namespace hso::controller

@@ -5,7 +5,6 @@
 #include "hso/controller/work_outcome.hpp"
 #include "hso/kube/request_path.hpp"
 #include "hso/reconciler/keys.hpp"
-#include "hso/reconciler/options.hpp"
 #include "hso/reconciler/ownership.hpp"
 #include "hso/util/stop_wait.hpp"
 
@@ -28,18 +27,18 @@ void on_any_change(ObjectStore& store, workqueue::WorkQueue& queue) {
 
 HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
                                                      kube::ApiClient& writer,
-                                                     const config::OperatorConfig& config,
+                                                     ControllerOptions options,
                                                      ControllerMetrics metrics,
                                                      std::string instance_id, const Clock& clock)
     : reader_(reader),
-      config_(config),
+      options_(std::move(options)),
       metrics_(metrics),
       clock_(clock),
       queue_(workqueue::WorkQueueOptions{}, clock, &metrics.queue) {
-  if (config.namespaces.empty()) {
+  if (options_.namespaces.empty()) {
     build_scope("");
   } else {
-    for (const auto& namespace_name : config.namespaces)
+    for (const auto& namespace_name : options_.namespaces)
       build_scope(namespace_name);
   }
   directory_ = std::make_unique<CacheDirectory>(scopes_);
@@ -49,8 +48,7 @@ HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
       std::make_unique<reconciler::ApiEventRecorder>(writer, metrics.reconcile, clock,
                                                      std::move(instance_id)));
   reconciler_ = std::make_unique<reconciler::Reconciler>(
-      writer, *directory_, *directory_, *events_, metrics.reconcile, clock,
-      reconciler::ReconcileOptions::from(config));
+      writer, *directory_, *directory_, *events_, metrics.reconcile, clock, options_.reconcile);
 }
 
 HeadlessServiceController::~HeadlessServiceController() {
@@ -58,7 +56,8 @@ HeadlessServiceController::~HeadlessServiceController() {
 }
 
 void HeadlessServiceController::build_scope(const std::string& namespace_name) {
-  auto scope = make_scope_caches(namespace_name, config_.pod_annotation, config_.legacy_endpoints);
+  auto scope = make_scope_caches(namespace_name, options_.pod_annotation,
+                                 options_.reconcile.legacy_endpoints);
   connect_handlers(*scope);
 
   auto add_reflector = [&](informer::ObjectSink& sink, const kube::ApiResource& resource,
@@ -78,7 +77,7 @@ void HeadlessServiceController::build_scope(const std::string& namespace_name) {
     reflectors_.push_back(std::make_unique<informer::Reflector>(reader_, sink, std::move(options),
                                                                 std::move(environment)));
   };
-  add_reflector(*scope->pods, kube::kPods, config_.pod_selector);
+  add_reflector(*scope->pods, kube::kPods, options_.pod_selector);
   add_reflector(*scope->services, kube::kServices, reconciler::kOwnedServiceSelector);
   add_reflector(*scope->endpoint_slices, kube::kEndpointSlices,
                 reconciler::kOwnedEndpointSliceSelector);
@@ -175,15 +174,15 @@ void HeadlessServiceController::start_workers() {
       if (stop.stop_requested()) {
         return;
       }
-      for (int i = 0; i < config_.workers; ++i) {
+      for (int i = 0; i < options_.workers; ++i) {
         workers_.emplace_back([this](std::stop_token worker_stop) { work(worker_stop); });
       }
     }
-    spdlog::info("caches synced; {} reconcile workers started", config_.workers);
+    spdlog::info("caches synced; {} reconcile workers started", options_.workers);
     // The caches hold only the operator's own Services, so a foreign Service going away is not
     // seen as an event; a periodic pass over every key picks up the pods it blocked. A pass over
     // a world that already matches writes nothing.
-    while (sleep_for(config_.resync_period, stop))
+    while (sleep_for(options_.resync_period, stop))
       enqueue_all();
   });
 }

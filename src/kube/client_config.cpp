@@ -12,6 +12,8 @@
 #include <map>
 #include <sstream>
 #include <system_error>
+#include <tuple>
+#include <utility>
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/tls.hpp"
@@ -355,6 +357,47 @@ std::string ClientConfig::server_url() const {
   return scheme + "://" + bracket_host(host) + ":" + std::to_string(port) + path_prefix;
 }
 
+namespace {
+
+// The host of an authority ("host", "host:port", "[v6]" or "[v6]:port") and its port text.
+std::pair<std::string, std::string_view> split_authority(std::string_view authority,
+                                                         const std::string& what) {
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      throw ConfigError(what + ": unclosed '[' in host");
+    const std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        throw ConfigError(what + ": unexpected text after ']'");
+      port_text = rest.substr(1);
+    }
+    return {std::string(authority.substr(1, close - 1)), port_text};
+  }
+  const auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos) {
+    if (authority.find(':') != colon) {
+      throw ConfigError(what + ": IPv6 addresses must be in brackets");
+    }
+    port_text = authority.substr(colon + 1);
+    authority = authority.substr(0, colon);
+  }
+  return {std::string(authority), port_text};
+}
+
+int parse_port(std::string_view port_text, const std::string& what) {
+  int port = 0;
+  const auto [ptr, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 || port > 65535) {
+    throw ConfigError(what + ": invalid port \"" + std::string(port_text) + "\"");
+  }
+  return port;
+}
+
+}  // namespace
+
 ServerAddress parse_server_url(std::string_view url, const std::string& what) {
   ServerAddress address;
   const auto scheme_end = url.find("://");
@@ -369,7 +412,7 @@ ServerAddress parse_server_url(std::string_view url, const std::string& what) {
     throw ConfigError(what + ": unsupported scheme \"" + address.scheme + "\"");
   }
   const auto path_start = url.find('/');
-  std::string_view authority = url.substr(0, path_start);
+  const std::string_view authority = url.substr(0, path_start);
   if (path_start != std::string_view::npos) {
     address.path_prefix = std::string(url.substr(path_start));
     while (!address.path_prefix.empty() && address.path_prefix.back() == '/') {
@@ -383,41 +426,11 @@ ServerAddress parse_server_url(std::string_view url, const std::string& what) {
     throw ConfigError(what + ": user information in the URL is not supported");
   }
   std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      throw ConfigError(what + ": unclosed '[' in host");
-    address.host = std::string(authority.substr(1, close - 1));
-    const std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':')
-        throw ConfigError(what + ": unexpected text after ']'");
-      port_text = rest.substr(1);
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      if (authority.find(':') != colon) {
-        throw ConfigError(what + ": IPv6 addresses must be in brackets");
-      }
-      port_text = authority.substr(colon + 1);
-      authority = authority.substr(0, colon);
-    }
-    address.host = std::string(authority);
-  }
+  std::tie(address.host, port_text) = split_authority(authority, what);
   if (address.host.empty())
     throw ConfigError(what + ": no host in \"" + std::string(url) + "\"");
-  address.port = address.scheme == "https" ? 443 : 80;
-  if (!port_text.empty()) {
-    int port = 0;
-    const auto [ptr, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 ||
-        port > 65535) {
-      throw ConfigError(what + ": invalid port \"" + std::string(port_text) + "\"");
-    }
-    address.port = port;
-  }
+  address.port =
+      port_text.empty() ? (address.scheme == "https" ? 443 : 80) : parse_port(port_text, what);
   return address;
 }
 

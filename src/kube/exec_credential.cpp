@@ -12,6 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "hso/kube/errors.hpp"
 #include "hso/util/base64.hpp"
@@ -112,11 +115,29 @@ ExecCredentialStatus parse_exec_credential(std::string_view output,
   return result;
 }
 
-ExecResult run_command(const std::string& command, const std::vector<std::string>& args,
-                       const std::vector<std::pair<std::string, std::string>>& extra_env,
-                       std::chrono::milliseconds timeout) {
-  ExecResult result;
-  std::vector<std::string> env_storage;
+namespace {
+
+// Owned strings and the null-terminated pointer array that posix_spawn takes.
+class CStringArray {
+ public:
+  void push_back(std::string value) { storage_.push_back(std::move(value)); }
+  char* const* data() {
+    pointers_.clear();
+    pointers_.reserve(storage_.size() + 1);
+    for (auto& value : storage_)
+      pointers_.push_back(value.data());
+    pointers_.push_back(nullptr);
+    return pointers_.data();
+  }
+
+ private:
+  std::vector<std::string> storage_;
+  std::vector<char*> pointers_;
+};
+
+// The operator's environment, less the variables `extra_env` sets, plus `extra_env`.
+CStringArray child_environment(const std::vector<std::pair<std::string, std::string>>& extra_env) {
+  CStringArray env;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view var(*entry);
     bool overridden = false;
@@ -127,42 +148,39 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
       }
     }
     if (!overridden)
-      env_storage.emplace_back(var);
+      env.push_back(std::string(var));
   }
   for (const auto& [name, value] : extra_env)
-    env_storage.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  envp.reserve(env_storage.size() + 1);
-  for (auto& var : env_storage)
-    envp.push_back(var.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_storage{command};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  argv.reserve(argv_storage.size() + 1);
-  for (auto& arg : argv_storage)
-    argv.push_back(arg.data());
-  argv.push_back(nullptr);
+    env.push_back(name + "=" + value);
+  return env;
+}
 
-  Pipe out;
-  if (!out.ok()) {
-    result.failure = "pipe: " + std::generic_category().message(errno);
-    return result;
-  }
+// Starts `command` with stdin from /dev/null and stdout into `out`; the pid, or the failure.
+std::variant<pid_t, std::string> spawn_child(const std::string& command,
+                                             const std::vector<std::string>& args,
+                                             CStringArray& env, Pipe& out) {
+  CStringArray argv;
+  argv.push_back(command);
+  for (const auto& arg : args)
+    argv.push_back(arg);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
   pid_t pid = 0;
   const int spawn_error =
-      posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(), envp.data());
+      posix_spawnp(&pid, command.c_str(), &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   out.close_write();
-  if (spawn_error != 0) {
-    result.failure = "cannot start: " + std::generic_category().message(spawn_error);
-    return result;
-  }
+  if (spawn_error != 0)
+    return "cannot start: " + std::generic_category().message(spawn_error);
+  return pid;
+}
 
+// Reads the child's stdout into result.output until it closes, the deadline passes or the output
+// exceeds its bound; kills the child in the last two cases.
+void collect_output(int read_end, pid_t pid, std::chrono::milliseconds timeout,
+                    ExecResult& result) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool timed_out = false;
   char buffer[8192];
@@ -173,7 +191,7 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
       timed_out = true;
       break;
     }
-    pollfd fd{out.read_end(), POLLIN, 0};
+    pollfd fd{read_end, POLLIN, 0};
     const int ready = poll(&fd, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR)
       continue;
@@ -181,7 +199,7 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
       timed_out = ready == 0;
       break;
     }
-    const ssize_t n = ::read(out.read_end(), buffer, sizeof(buffer));
+    const ssize_t n = ::read(read_end, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -197,6 +215,10 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
     kill(pid, SIGKILL);
     result.failure = "did not finish within " + std::to_string(timeout.count()) + " ms";
   }
+}
+
+// Reaps the child and records how it ended.
+void reap(pid_t pid, ExecResult& result) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -205,6 +227,28 @@ ExecResult run_command(const std::string& command, const std::vector<std::string
   } else if (result.failure.empty()) {
     result.failure = "killed by signal " + std::to_string(WTERMSIG(status));
   }
+}
+
+}  // namespace
+
+ExecResult run_command(const std::string& command, const std::vector<std::string>& args,
+                       const std::vector<std::pair<std::string, std::string>>& extra_env,
+                       std::chrono::milliseconds timeout) {
+  ExecResult result;
+  CStringArray env = child_environment(extra_env);
+  Pipe out;
+  if (!out.ok()) {
+    result.failure = "pipe: " + std::generic_category().message(errno);
+    return result;
+  }
+  auto spawned = spawn_child(command, args, env, out);
+  if (auto* failure = std::get_if<std::string>(&spawned)) {
+    result.failure = std::move(*failure);
+    return result;
+  }
+  const pid_t pid = std::get<pid_t>(spawned);
+  collect_output(out.read_end(), pid, timeout, result);
+  reap(pid, result);
   return result;
 }
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
+#include <utility>
 
 #include "hso/build_info.hpp"
 #include "hso/kube/errors.hpp"
@@ -17,6 +17,7 @@
 #include "hso/kube/status_error.hpp"
 #include "hso/kube/watch_decoder.hpp"
 #include "hso/util/json_access.hpp"
+#include "hso/util/stop_wait.hpp"
 
 namespace hso::kube {
 namespace {
@@ -185,102 +186,120 @@ void HttpApiClient::observe(const std::string& verb, const std::string& path, in
   }
 }
 
-void HttpApiClient::wait_for_pushback() const {
+void HttpApiClient::pause(Clock::Duration delay, const std::string& what) const {
+  if (!sleep_for(delay, options_.stop))
+    throw TransportError(what + ": stopped while waiting to send");
+}
+
+void HttpApiClient::wait_for_pushback(const std::string& what) const {
   const Clock::Duration hold = pushback_->remaining();
   if (hold > Clock::Duration::zero())
-    std::this_thread::sleep_for(hold);
+    pause(hold, what);
 }
 
 HttpResponse HttpApiClient::send(const Request& request) {
   Backoff backoff(options_.retry_backoff, *options_.clock);
   const std::string what = request.method + " " + request.path;
+  const bool write = request.method != "GET";
   bool reauthenticated = false;
-  for (int attempt = 0;; ++attempt) {
-    wait_for_pushback();
-    limiter_.acquire();
-    const bool write = request.method != "GET";
+  for (int attempt_number = 0;; ++attempt_number) {
+    wait_for_pushback(what);
+    if (!limiter_.acquire(options_.stop))
+      throw TransportError(what + ": stopped while waiting to send");
     if (write && options_.before_write)
       options_.before_write();
-    const bool bounded_write = write && options_.write_timeout.count() > 0;
-    Credential credential = credentials_->current();
-    ConnectionPool::Connection connection = pool_.checkout(credential.identity);
-    // Pooled connections serve reads and writes alike, so every request sets its own bounds.
-    connection->set_connection_timeout(bounded_write ? options_.write_timeout
-                                                     : options_.connect_timeout);
-    connection->set_read_timeout(bounded_write ? options_.write_timeout : options_.timeout);
-    connection->set_write_timeout(bounded_write ? options_.write_timeout : options_.timeout);
-
-    httplib::Request http_request;
-    http_request.method = request.method;
-    http_request.path = config_.path_prefix + request.path;
-    if (bounded_write) {
-      http_request.path =
-          with_query(std::move(http_request.path),
-                     {{"timeout", std::to_string(options_.write_timeout.count()) + "ms"}});
-    }
-    http_request.headers = request_headers(credential, options_.user_agent, request.content_type);
-    http_request.body = request.body;
-
-    const auto started = std::chrono::steady_clock::now();
-    httplib::Result result = connection->send(http_request);
-    const auto latency = std::chrono::steady_clock::now() - started;
-
-    if (!result) {
-      observe(request.verb, request.path, 0, latency);
-      const std::string error = describe_transport_failure(result.error(), *connection, config_);
-      if (request.repeatable && attempt < options_.max_retries &&
-          !is_permanent(result.error(), *connection)) {
-        const auto delay = backoff.next();
-        spdlog::debug("{}: {}; retrying in {} ms", what, error,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-        std::this_thread::sleep_for(delay);
-        continue;
-      }
-      throw TransportError(what + ": " + error);
-    }
-    pool_.checkin(std::move(connection), credential.identity);
-    observe(request.verb, request.path, result->status, latency);
-    log_warnings(*result, warnings_);
-
-    HttpResponse response;
-    response.status = result->status;
-    response.body = std::move(result->body);
-    if (result->has_header("Retry-After")) {
-      response.headers.emplace("Retry-After", result->get_header_value("Retry-After"));
-    }
-
-    if (response.status == 401 && !reauthenticated) {
+    const Credential credential = credentials_->current();
+    const bool may_retry = attempt_number < options_.max_retries;
+    std::optional<HttpResponse> response = attempt(request, credential, may_retry, backoff, what);
+    if (!response)
+      continue;
+    if (response->status == 401 && !reauthenticated) {
       reauthenticated = true;
       credentials_->on_unauthorized();
       if (!same_credential(credential, credentials_->current())) {
-        --attempt;  // a fresh credential is not a retry
+        --attempt_number;  // a fresh credential is not a retry
         continue;
       }
     }
-    const auto retry_after = parse_retry_after(header_value(*result, "Retry-After"));
-    const bool throttled = response.status == 429;
-    const bool server_failed = response.status >= 500;
-    const bool retry = (throttled || (server_failed && (request.repeatable || retry_after))) &&
-                       attempt < options_.max_retries;
-    if (retry) {
-      Clock::Duration delay = backoff.next();
-      if (retry_after) {
-        delay = std::min<Clock::Duration>(*retry_after, options_.max_retry_after);
-      }
-      if (throttled) {
-        // The whole client waits, not only this request: its other workers would only collect
-        // 429s of their own.
-        pushback_->hold_for(delay);
-        delay = Clock::Duration::zero();
-      }
-      spdlog::debug("{}: HTTP {}; retrying in {} ms", what, response.status,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-      if (delay > Clock::Duration::zero())
-        std::this_thread::sleep_for(delay);
-      continue;
-    }
-    return response;
+    if (!wait_to_retry(request, *response, may_retry, backoff, what))
+      return std::move(*response);
   }
+}
+
+std::optional<HttpResponse> HttpApiClient::attempt(const Request& request,
+                                                   const Credential& credential, bool may_retry,
+                                                   Backoff& backoff, const std::string& what) {
+  const bool bounded_write = request.method != "GET" && options_.write_timeout.count() > 0;
+  ConnectionPool::Connection connection = pool_.checkout(credential.identity);
+  // Pooled connections serve reads and writes alike, so every request sets its own bounds.
+  connection->set_connection_timeout(bounded_write ? options_.write_timeout
+                                                   : options_.connect_timeout);
+  connection->set_read_timeout(bounded_write ? options_.write_timeout : options_.timeout);
+  connection->set_write_timeout(bounded_write ? options_.write_timeout : options_.timeout);
+
+  httplib::Request http_request;
+  http_request.method = request.method;
+  http_request.path = config_.path_prefix + request.path;
+  if (bounded_write) {
+    http_request.path =
+        with_query(std::move(http_request.path),
+                   {{"timeout", std::to_string(options_.write_timeout.count()) + "ms"}});
+  }
+  http_request.headers = request_headers(credential, options_.user_agent, request.content_type);
+  http_request.body = request.body;
+
+  const auto started = std::chrono::steady_clock::now();
+  httplib::Result result = connection->send(http_request);
+  const auto latency = std::chrono::steady_clock::now() - started;
+
+  if (!result) {
+    observe(request.verb, request.path, 0, latency);
+    const std::string error = describe_transport_failure(result.error(), *connection, config_);
+    if (!request.repeatable || !may_retry || is_permanent(result.error(), *connection))
+      throw TransportError(what + ": " + error);
+    const auto delay = backoff.next();
+    spdlog::debug("{}: {}; retrying in {} ms", what, error,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    pause(delay, what);
+    return std::nullopt;
+  }
+  pool_.checkin(std::move(connection), credential.identity);
+  observe(request.verb, request.path, result->status, latency);
+  log_warnings(*result, warnings_);
+
+  HttpResponse response;
+  response.status = result->status;
+  response.body = std::move(result->body);
+  if (result->has_header("Retry-After")) {
+    response.headers.emplace("Retry-After", result->get_header_value("Retry-After"));
+  }
+  return response;
+}
+
+bool HttpApiClient::wait_to_retry(const Request& request, const HttpResponse& response,
+                                  bool may_retry, Backoff& backoff, const std::string& what) {
+  const auto header = response.headers.find("Retry-After");
+  const auto retry_after =
+      parse_retry_after(header == response.headers.end() ? std::string() : header->second);
+  const bool throttled = response.status == 429;
+  const bool server_failed = response.status >= 500;
+  if (!may_retry || !(throttled || (server_failed && (request.repeatable || retry_after))))
+    return false;
+  Clock::Duration delay = backoff.next();
+  if (retry_after) {
+    delay = std::min<Clock::Duration>(*retry_after, options_.max_retry_after);
+  }
+  if (throttled) {
+    // The whole client waits, not only this request: its other workers would only collect
+    // 429s of their own.
+    pushback_->hold_for(delay);
+    delay = Clock::Duration::zero();
+  }
+  spdlog::debug("{}: HTTP {}; retrying in {} ms", what, response.status,
+                std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+  if (delay > Clock::Duration::zero())
+    pause(delay, what);
+  return true;
 }
 
 nlohmann::json HttpApiClient::send_for_json(const Request& request) {
@@ -353,12 +372,11 @@ void HttpApiClient::remove(const std::string& path, const DeleteOptions& options
   send_for_json(Request{"DELETE", path, body.dump(), "application/json", "delete", true});
 }
 
-void HttpApiClient::watch(const std::string& collection_path, const WatchOptions& options,
-                          const WatchEventHandler& on_event, std::stop_token stop) {
-  if (!limiter_.acquire(stop))
-    return;
-  const auto server_timeout = std::max(options.timeout, std::chrono::seconds(0));
-  const std::string path = with_query(
+namespace {
+
+std::string watch_path(const std::string& collection_path, const WatchOptions& options,
+                       std::chrono::seconds server_timeout) {
+  return with_query(
       collection_path,
       {{"watch", "true"},
        {"labelSelector", options.label_selector},
@@ -369,6 +387,69 @@ void HttpApiClient::watch(const std::string& collection_path, const WatchOptions
        {"resourceVersionMatch", options.send_initial_events ? "NotOlderThan" : ""},
        {"timeoutSeconds",
         server_timeout.count() > 0 ? std::to_string(server_timeout.count()) : std::string()}});
+}
+
+// One watch stream between httplib's callbacks: the answer's status, then its bytes, decoded
+// into events for the handler (or kept as the error body when the status is not 200).
+class WatchStream {
+ public:
+  WatchStream(const std::string& what, const WatchEventHandler& on_event)
+      : what_(what), on_event_(on_event) {}
+
+  std::atomic<bool> cancelled{false};
+  int status = 0;
+  std::string retry_after;
+  std::string error_body;
+  bool handler_stopped = false;
+  std::exception_ptr failure;
+  WatchStreamDecoder decoder;
+
+  bool on_bytes(const char* data, std::size_t size) {
+    if (cancelled)
+      return false;
+    if (status != 200) {
+      if (error_body.size() < kMaxErrorBodyBytes)
+        error_body.append(data, size);
+      return true;
+    }
+    try {
+      return decoder.feed({data, size}, [this](RawWatchEvent&& raw) { return deliver(raw); });
+    } catch (const WatchDecodeError& e) {
+      failure = std::make_exception_ptr(TransportError(what_ + ": " + e.what()));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    return false;
+  }
+
+ private:
+  bool deliver(RawWatchEvent& raw) {
+    if (raw.type == "ERROR")
+      throw api_error_from_status(raw.object, 500);
+    const auto type = watch_event_type(raw.type);
+    if (!type) {
+      spdlog::debug("{}: ignoring event of type {}", what_, raw.type);
+      return true;
+    }
+    if (!on_event_(WatchEvent{*type, std::move(raw.object)})) {
+      handler_stopped = true;
+      return false;
+    }
+    return !cancelled.load();
+  }
+
+  const std::string& what_;
+  const WatchEventHandler& on_event_;
+};
+
+}  // namespace
+
+void HttpApiClient::watch(const std::string& collection_path, const WatchOptions& options,
+                          const WatchEventHandler& on_event, std::stop_token stop) {
+  if (!limiter_.acquire(stop))
+    return;
+  const auto server_timeout = std::max(options.timeout, std::chrono::seconds(0));
+  const std::string path = watch_path(collection_path, options, server_timeout);
   const std::string what = "watch " + path;
   const Credential credential = credentials_->current();
   // No read may block longer than the server's own deadline plus a margin: a silent, dead
@@ -379,81 +460,42 @@ void HttpApiClient::watch(const std::string& collection_path, const WatchOptions
   ConnectionPool::Connection connection = pool_.make_dedicated(credential.identity, read_timeout);
   httplib::ClientImpl* raw_connection = connection.get();
 
-  std::atomic<bool> cancelled{false};
+  WatchStream stream(what, on_event);
   // Shutting the socket down makes a blocked read return at once.
   std::stop_callback on_stop(stop, [&] {
-    cancelled = true;
+    stream.cancelled = true;
     raw_connection->stop();
   });
-  if (cancelled)
+  if (stream.cancelled)
     return;
 
-  int status = 0;
-  std::string retry_after;
-  std::string error_body;
-  bool handler_stopped = false;
-  std::exception_ptr failure;
-  WatchStreamDecoder decoder;
   const auto started = std::chrono::steady_clock::now();
-
   auto on_response = [&](const httplib::Response& response) {
-    status = response.status;
-    retry_after = header_value(response, "Retry-After");
-    observe("watch", collection_path, status, std::chrono::steady_clock::now() - started);
+    stream.status = response.status;
+    stream.retry_after = header_value(response, "Retry-After");
+    observe("watch", collection_path, stream.status, std::chrono::steady_clock::now() - started);
     log_warnings(response, warnings_);
-    return !cancelled.load();
+    return !stream.cancelled.load();
   };
-  auto on_bytes = [&](const char* data, std::size_t size) {
-    if (cancelled)
-      return false;
-    if (status != 200) {
-      if (error_body.size() < kMaxErrorBodyBytes)
-        error_body.append(data, size);
-      return true;
-    }
-    try {
-      const bool more = decoder.feed({data, size}, [&](RawWatchEvent&& raw) {
-        if (raw.type == "ERROR")
-          throw api_error_from_status(raw.object, 500);
-        const auto type = watch_event_type(raw.type);
-        if (!type) {
-          spdlog::debug("{}: ignoring event of type {}", what, raw.type);
-          return true;
-        }
-        if (!on_event(WatchEvent{*type, std::move(raw.object)})) {
-          handler_stopped = true;
-          return false;
-        }
-        return !cancelled.load();
-      });
-      return more;
-    } catch (const WatchDecodeError& e) {
-      failure = std::make_exception_ptr(TransportError(what + ": " + e.what()));
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    return false;
-  };
-
-  httplib::Result result =
-      connection->Get(config_.path_prefix + path,
-                      request_headers(credential, options_.user_agent, {}), on_response, on_bytes);
-  if (failure)
-    std::rethrow_exception(failure);
-  if (cancelled || handler_stopped)
+  httplib::Result result = connection->Get(
+      config_.path_prefix + path, request_headers(credential, options_.user_agent, {}), on_response,
+      [&stream](const char* data, std::size_t size) { return stream.on_bytes(data, size); });
+  if (stream.failure)
+    std::rethrow_exception(stream.failure);
+  if (stream.cancelled || stream.handler_stopped)
     return;
   if (!result) {
-    if (status == 0) {
+    if (stream.status == 0) {
       observe("watch", collection_path, 0, std::chrono::steady_clock::now() - started);
     }
     throw TransportError(what + ": " +
                          describe_transport_failure(result.error(), *connection, config_));
   }
-  if (status == 401)
+  if (stream.status == 401)
     credentials_->on_unauthorized();
-  if (status != 200)
-    throw api_error_from_response(status, error_body, retry_after);
-  if (decoder.has_partial_event())
+  if (stream.status != 200)
+    throw api_error_from_response(stream.status, stream.error_body, stream.retry_after);
+  if (stream.decoder.has_partial_event())
     throw TransportError(what + ": stream ended inside an event");
 }
 

@@ -1,38 +1,8 @@
 #include "hso/leaderelection/leader_election_record.hpp"
 
-#include <cstdint>
-#include <limits>
-#include <string>
+#include "hso/util/json_access.hpp"
 
 namespace hso::leaderelection {
-namespace {
-
-std::string string_field(const nlohmann::json& spec, const char* name) {
-  auto it = spec.find(name);
-  return it != spec.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// 0 also for a number an int cannot hold: narrowed, 4294967311 would read as 15.
-int int_field(const nlohmann::json& spec, const char* name) {
-  auto it = spec.find(name);
-  if (it == spec.end())
-    return 0;
-  if (it->is_number_unsigned()) {
-    const auto value = it->get<std::uint64_t>();
-    return value <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())
-               ? static_cast<int>(value)
-               : 0;
-  }
-  if (it->is_number_integer()) {
-    const auto value = it->get<std::int64_t>();
-    return value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max()
-               ? static_cast<int>(value)
-               : 0;
-  }
-  return 0;
-}
-
-}  // namespace
 
 LeaderElectionRecord record_from_lease(const nlohmann::json& lease) {
   LeaderElectionRecord record;
@@ -40,11 +10,11 @@ LeaderElectionRecord record_from_lease(const nlohmann::json& lease) {
   if (spec == lease.end() || !spec->is_object()) {
     return record;
   }
-  record.holder_identity = string_field(*spec, "holderIdentity");
-  record.lease_duration_seconds = int_field(*spec, "leaseDurationSeconds");
-  record.acquire_time = string_field(*spec, "acquireTime");
-  record.renew_time = string_field(*spec, "renewTime");
-  record.lease_transitions = int_field(*spec, "leaseTransitions");
+  record.holder_identity = json_string_at(*spec, "holderIdentity");
+  record.lease_duration_seconds = json_int_at(*spec, "leaseDurationSeconds");
+  record.acquire_time = json_string_at(*spec, "acquireTime");
+  record.renew_time = json_string_at(*spec, "renewTime");
+  record.lease_transitions = json_int_at(*spec, "leaseTransitions");
   return record;
 }
 

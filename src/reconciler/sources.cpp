@@ -1,5 +1,7 @@
 #include "hso/reconciler/sources.hpp"
 
+#include <utility>
+
 #include "hso/kube/request_path.hpp"
 #include "hso/reconciler/ownership.hpp"
 
@@ -15,30 +17,47 @@ std::shared_ptr<const nlohmann::json> get_if_exists(kube::ApiClient& api, const 
   }
 }
 
-std::shared_ptr<const nlohmann::json> LiveObjectSource::service(const std::string& namespace_name,
-                                                                const std::string& name) {
-  return get_if_exists(api_, kube::object_path(kube::kServices, namespace_name, name));
-}
+namespace {
 
-std::vector<std::shared_ptr<const nlohmann::json>> LiveObjectSource::endpoint_slices(
-    const std::string& namespace_name, const std::string& service_name) {
-  std::vector<std::shared_ptr<const nlohmann::json>> slices;
-  kube::ListOptions options;
-  options.label_selector = std::string(kServiceNameLabel) + "=" + service_name;
+std::vector<OwnedObjectSource::ObjectPtr> list_all(kube::ApiClient& api, const std::string& path,
+                                                   kube::ListOptions options) {
+  std::vector<OwnedObjectSource::ObjectPtr> objects;
   do {
-    kube::ListPage page =
-        api_.list(kube::collection_path(kube::kEndpointSlices, namespace_name), options);
+    kube::ListPage page = api.list(path, options);
     for (auto& item : page.items) {
-      slices.push_back(std::make_shared<const nlohmann::json>(std::move(item)));
+      objects.push_back(std::make_shared<const nlohmann::json>(std::move(item)));
     }
     options.continue_token = page.continue_token;
   } while (!options.continue_token.empty());
-  return slices;
+  return objects;
 }
 
-std::shared_ptr<const nlohmann::json> LiveObjectSource::endpoints(const std::string& namespace_name,
-                                                                  const std::string& name) {
-  return get_if_exists(api_, kube::object_path(kube::kEndpoints, namespace_name, name));
+std::vector<OwnedObjectSource::ObjectPtr> none_or_one(OwnedObjectSource::ObjectPtr object) {
+  if (object == nullptr)
+    return {};
+  return {std::move(object)};
+}
+
+}  // namespace
+
+std::vector<OwnedObjectSource::ObjectPtr> LiveObjectSource::find(OwnedKind kind,
+                                                                 const std::string& namespace_name,
+                                                                 const std::string& name) {
+  switch (kind) {
+    case OwnedKind::kService:
+      return none_or_one(
+          get_if_exists(api_, kube::object_path(kube::kServices, namespace_name, name)));
+    case OwnedKind::kEndpoints:
+      return none_or_one(
+          get_if_exists(api_, kube::object_path(kube::kEndpoints, namespace_name, name)));
+    case OwnedKind::kEndpointSlices: {
+      kube::ListOptions options;
+      options.label_selector = std::string(kServiceNameLabel) + "=" + name;
+      return list_all(api_, kube::collection_path(kube::kEndpointSlices, namespace_name),
+                      std::move(options));
+    }
+  }
+  return {};
 }
 
 }  // namespace hso::reconciler

@@ -1,30 +1,23 @@
 // A coordination.k8s.io/v1 Lease read for leader election: whoever else wrote it.
-#include <limits>
+#include <charconv>
+#include <string>
+#include <system_error>
 
 #include "fuzz_support.hpp"
 #include "hso/leaderelection/leader_election_record.hpp"
 
 namespace {
 
-// The value the record must hold for an integer field: the number when an int holds it, else 0
-// (as if absent).
+// The value the record must hold for an integer field: the number when its decimal form reads
+// back into an int, else 0 (as if absent). Said differently from the reader, on purpose.
 int expected_int(const nlohmann::json& spec, const char* key) {
   const auto it = spec.find(key);
-  if (it == spec.end())
+  if (it == spec.end() || !it->is_number_integer())
     return 0;
-  if (it->is_number_unsigned()) {
-    const auto value = it->get<std::uint64_t>();
-    return value <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())
-               ? static_cast<int>(value)
-               : 0;
-  }
-  if (it->is_number_integer()) {
-    const auto value = it->get<std::int64_t>();
-    return value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max()
-               ? static_cast<int>(value)
-               : 0;
-  }
-  return 0;
+  const std::string text = it->dump();
+  int value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : 0;
 }
 
 }  // namespace

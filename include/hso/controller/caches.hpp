@@ -60,12 +60,8 @@ class CacheDirectory final : public reconciler::PodSource, public reconciler::Ow
 
   std::vector<std::shared_ptr<const reconciler::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) override;
-  std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
-                                                const std::string& name) override;
-  std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
-      const std::string& namespace_name, const std::string& service_name) override;
-  std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
-                                                  const std::string& name) override;
+  std::vector<ObjectPtr> find(reconciler::OwnedKind kind, const std::string& namespace_name,
+                              const std::string& name) override;
 
  private:
   const ScopeCaches* scope_for(const std::string& namespace_name) const;

@@ -7,20 +7,36 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "hso/config/operator_config.hpp"
 #include "hso/controller/caches.hpp"
 #include "hso/informer/reflector.hpp"
 #include "hso/kube/api_client.hpp"
 #include "hso/metrics/sinks.hpp"
 #include "hso/reconciler/async_event_recorder.hpp"
+#include "hso/reconciler/options.hpp"
 #include "hso/reconciler/reconciler.hpp"
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
 #include "hso/workqueue/work_queue.hpp"
 
 namespace hso::controller {
+
+// What the controller is told; app/ fills it in from the command line
+// (app/component_options.hpp), so the controller never sees the command line.
+struct ControllerOptions {
+  // Empty: all namespaces; else one set of caches per namespace. Also reconcile.namespaces.
+  std::vector<std::string> namespaces;
+  // The annotation a pod asks for its Service with.
+  std::string pod_annotation;
+  // The label selector of the pod watch, applied server-side (empty: every pod).
+  std::string pod_selector;
+  int workers = 4;
+  // A pass over every key this often.
+  std::chrono::milliseconds resync_period{600'000};
+  reconciler::ReconcileOptions reconcile;
+};
 
 struct ControllerMetrics {
   metrics::ReconcileMetrics& reconcile;
@@ -36,7 +52,7 @@ class HeadlessServiceController {
   // `reader` lists and watches; `writer` is what the reconciler and the event recorder write
   // through (the leadership-gated client).
   HeadlessServiceController(kube::ApiClient& reader, kube::ApiClient& writer,
-                            const config::OperatorConfig& config, ControllerMetrics metrics,
+                            ControllerOptions options, ControllerMetrics metrics,
                             std::string instance_id, const Clock& clock = SystemClock::instance());
   ~HeadlessServiceController();
 
@@ -76,7 +92,7 @@ class HeadlessServiceController {
   void work(std::stop_token stop);
 
   kube::ApiClient& reader_;
-  const config::OperatorConfig& config_;
+  const ControllerOptions options_;
   ControllerMetrics metrics_;
   const Clock& clock_;
 

@@ -4,6 +4,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stop_token>
 #include <string>
 
 #include "hso/kube/api_client.hpp"
@@ -46,6 +48,9 @@ struct ClientOptions {
   std::shared_ptr<RequestObserver> observer;  // may be null
   std::string user_agent = default_user_agent();
   const Clock* clock = &SystemClock::instance();
+  // Ends the client's waits (rate limit, server pushback, retry back-off) at once; the request
+  // then fails with TransportError. Default: never requested.
+  std::stop_token stop;
 };
 
 // An HTTP answer, before it is judged.
@@ -92,7 +97,16 @@ class HttpApiClient final : public ApiClient {
   HttpResponse send(const Request& request);
 
  private:
-  void wait_for_pushback() const;
+  // Waits `delay`, or throws TransportError naming `what` when options.stop ends the wait.
+  void pause(Clock::Duration delay, const std::string& what) const;
+  void wait_for_pushback(const std::string& what) const;
+  // One attempt: the answer, or nullopt after waiting out a transport failure worth a retry.
+  std::optional<HttpResponse> attempt(const Request& request, const Credential& credential,
+                                      bool may_retry, Backoff& backoff, const std::string& what);
+  // Whether `response` is worth another attempt; when it is, waits (or holds the whole client)
+  // for as long as the server asked or the back-off says.
+  bool wait_to_retry(const Request& request, const HttpResponse& response, bool may_retry,
+                     Backoff& backoff, const std::string& what);
   nlohmann::json send_for_json(const Request& request);
   void observe(const std::string& verb, const std::string& path, int code,
                std::chrono::steady_clock::duration latency) const;

@@ -3,11 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "hso/config/operator_config.hpp"
-
 namespace hso::reconciler {
 
-// The part of the configuration that shapes what the reconciler writes.
+// The part of the configuration that shapes what the reconciler writes. app/ fills it in from
+// the command line (app/component_options.hpp); the reconciler never sees the command line.
 struct ReconcileOptions {
   bool publish_not_ready = true;
   bool legacy_endpoints = false;
@@ -21,8 +20,6 @@ struct ReconcileOptions {
   // Empty: all namespaces. Keys outside these namespaces are ignored, so objects left in a
   // namespace that is no longer watched are not touched.
   std::vector<std::string> namespaces;
-
-  static ReconcileOptions from(const config::OperatorConfig& config);
 };
 
 }  // namespace hso::reconciler

@@ -3,6 +3,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hso/kube/api_client.hpp"
@@ -21,25 +22,50 @@ class PodSource {
                                                                const std::string& hostname) = 0;
 };
 
+// The owned objects a read asks for.
+enum class OwnedKind {
+  kService,         // the Service with this name
+  kEndpointSlices,  // the EndpointSlices labelled kubernetes.io/service-name=<name>
+  kEndpoints,       // the core/v1 Endpoints with this name
+};
+
 // Objects as the API server returned them (whole objects, or at least metadata, spec and for
 // slices/Endpoints their addresses). A stale answer is fine: writes carry resourceVersion or uid
-// preconditions and are retried.
+// preconditions and are retried. An implementation answers one question, find(); the reconciler
+// asks it through the three named reads.
 class OwnedObjectSource {
  public:
+  using ObjectPtr = std::shared_ptr<const nlohmann::json>;
+
   virtual ~OwnedObjectSource() = default;
+
+  // What `kind` names in the namespace: none or one object for kService and kEndpoints, any number
+  // of slices for kEndpointSlices.
+  virtual std::vector<ObjectPtr> find(OwnedKind kind, const std::string& namespace_name,
+                                      const std::string& name) = 0;
+
   // The Service with this name. An implementation that only caches the operator's labelled
   // Services may return null for someone else's: before creating, the reconciler confirms an
   // absence with a GET.
-  virtual std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
-                                                        const std::string& name) = 0;
+  ObjectPtr service(const std::string& namespace_name, const std::string& name) {
+    return first(find(OwnedKind::kService, namespace_name, name));
+  }
   // The EndpointSlices labelled kubernetes.io/service-name=<service_name> (at least the
   // operator's own).
-  virtual std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
-      const std::string& namespace_name, const std::string& service_name) = 0;
+  std::vector<ObjectPtr> endpoint_slices(const std::string& namespace_name,
+                                         const std::string& service_name) {
+    return find(OwnedKind::kEndpointSlices, namespace_name, service_name);
+  }
   // The core/v1 Endpoints with this name (at least when labelled as the operator's). When a
   // legacy Service is adopted, the reconciler looks for unlabelled ones with a GET.
-  virtual std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
-                                                          const std::string& name) = 0;
+  ObjectPtr endpoints(const std::string& namespace_name, const std::string& name) {
+    return first(find(OwnedKind::kEndpoints, namespace_name, name));
+  }
+
+ private:
+  static ObjectPtr first(std::vector<ObjectPtr> found) {
+    return found.empty() ? nullptr : std::move(found.front());
+  }
 };
 
 // Reads straight from the API server: correct but costs requests; for tests and as a fallback.
@@ -47,12 +73,8 @@ class LiveObjectSource final : public OwnedObjectSource {
  public:
   explicit LiveObjectSource(kube::ApiClient& api) : api_(api) {}
 
-  std::shared_ptr<const nlohmann::json> service(const std::string& namespace_name,
-                                                const std::string& name) override;
-  std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices(
-      const std::string& namespace_name, const std::string& service_name) override;
-  std::shared_ptr<const nlohmann::json> endpoints(const std::string& namespace_name,
-                                                  const std::string& name) override;
+  std::vector<ObjectPtr> find(OwnedKind kind, const std::string& namespace_name,
+                              const std::string& name) override;
 
  private:
   kube::ApiClient& api_;

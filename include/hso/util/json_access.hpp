@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -26,6 +28,25 @@ inline std::string_view json_string_view_at(const nlohmann::json& object, std::s
 
 inline std::string json_string_at(const nlohmann::json& object, std::string_view key) {
   return std::string(json_string_view_at(object, key));
+}
+
+// An integer value, 0 when absent, not an integer, or beyond what an int holds (narrowed,
+// 4294967311 would read as 15).
+inline int json_int_at(const nlohmann::json& object, std::string_view key) {
+  const nlohmann::json& value = json_child(object, key);
+  if (value.is_number_unsigned()) {  // before is_number_integer, which includes it
+    const auto number = value.get<std::uint64_t>();
+    return number <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())
+               ? static_cast<int>(number)
+               : 0;
+  }
+  if (value.is_number_integer()) {
+    const auto number = value.get<std::int64_t>();
+    return number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max()
+               ? static_cast<int>(number)
+               : 0;
+  }
+  return 0;
 }
 
 // An object's metadata.<field> ("uid", "resourceVersion", "labels", "deletionTimestamp"...),

@@ -1,0 +1,46 @@
+# One static library per component (the folders of src/ and include/hso/), linked along the
+# allowed edges of the table below and nothing else. DEVELOPMENT.md draws the same layers.
+#
+# How an upward include becomes a compile error: every header lives in include/hso/<component>/,
+# and no target sees include/ itself. Each component gets an include root of its own in the build
+# folder, <build>/layers/<component>/include, holding one symbolic link, hso/<component>, to its
+# headers. A library's include roots reach its users through target_link_libraries only, so a
+# component sees the headers of itself and of what it links (and what those link), and an
+# `#include "hso/<higher>/..."` fails with "No such file or directory". The roots end in
+# include/hso/<component>/, so .clang-tidy's HeaderFilterRegex still matches the headers.
+
+add_library(hso_build_info INTERFACE)
+target_include_directories(hso_build_info INTERFACE ${CMAKE_BINARY_DIR}/generated)
+
+# hso_component(<name> [DEPENDS <component>...] [LIBS <external target>...])
+function(hso_component name)
+  cmake_parse_arguments(arg "" "" "DEPENDS;LIBS" ${ARGN})
+  set(root ${CMAKE_BINARY_DIR}/layers/${name}/include)
+  file(MAKE_DIRECTORY ${root}/hso)
+  file(CREATE_LINK ${CMAKE_SOURCE_DIR}/include/hso/${name} ${root}/hso/${name} SYMBOLIC)
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${name}/*.cpp)
+  add_library(hso_${name} STATIC ${sources})
+  target_include_directories(hso_${name} PUBLIC ${root})
+  target_compile_options(hso_${name} PRIVATE ${HSO_WARNINGS})
+  list(TRANSFORM arg_DEPENDS PREPEND hso_)
+  target_link_libraries(hso_${name} PUBLIC ${arg_DEPENDS} ${arg_LIBS})
+endfunction()
+
+# The allowed edges, lowest layer first. A component may include only from itself and from what
+# it lists here (and, through them, from lower layers).
+hso_component(util
+  LIBS Threads::Threads OpenSSL::Crypto nlohmann_json::nlohmann_json fmt::fmt)
+hso_component(kube DEPENDS util
+  LIBS hso_build_info PkgConfig::CPP_HTTPLIB OpenSSL::SSL OpenSSL::Crypto spdlog::spdlog yaml-cpp)
+hso_component(metrics DEPENDS kube util LIBS hso_build_info prometheus-cpp::core)
+hso_component(informer DEPENDS kube metrics util LIBS spdlog::spdlog)
+hso_component(workqueue DEPENDS metrics util)
+hso_component(leaderelection DEPENDS kube metrics util LIBS spdlog::spdlog)
+hso_component(http DEPENDS kube metrics util
+  LIBS PkgConfig::CPP_HTTPLIB OpenSSL::SSL spdlog::spdlog)
+hso_component(reconciler DEPENDS kube metrics util LIBS spdlog::spdlog)
+hso_component(controller DEPENDS informer kube metrics reconciler util workqueue LIBS spdlog::spdlog)
+hso_component(config DEPENDS util LIBS hso_build_info CLI11::CLI11)
+hso_component(app
+  DEPENDS config controller http informer kube leaderelection metrics reconciler util workqueue
+  LIBS hso_build_info spdlog::spdlog)

@@ -1,0 +1,23 @@
+#include "hso/app/component_options.hpp"
+
+namespace hso::app {
+
+reconciler::ReconcileOptions reconcile_options(const config::OperatorConfig& config) {
+  return {.publish_not_ready = config.publish_not_ready,
+          .legacy_endpoints = config.legacy_endpoints,
+          .adopt_legacy = config.adopt_legacy,
+          .relaxed_service_names = config.relaxed_service_names,
+          .publish_ports = config.publish_ports,
+          .namespaces = config.namespaces};
+}
+
+controller::ControllerOptions controller_options(const config::OperatorConfig& config) {
+  return {.namespaces = config.namespaces,
+          .pod_annotation = config.pod_annotation,
+          .pod_selector = config.pod_selector,
+          .workers = config.workers,
+          .resync_period = config.resync_period,
+          .reconcile = reconcile_options(config)};
+}
+
+}  // namespace hso::app

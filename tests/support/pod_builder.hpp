@@ -1,0 +1,120 @@
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hso/reconciler/pod_info.hpp"
+
+namespace hso::test {
+
+// The one place tests build pods: as the reconciler sees them (info(), a PodInfo) or as the API
+// server serves them (served(), the JSON object). Only what a test sets is there: a bare
+// PodBuilder("web-0") is a pod named web-0 in namespace "ns" and nothing else.
+class PodBuilder {
+ public:
+  explicit PodBuilder(std::string name = "web-0") { info_.name = std::move(name); }
+
+  PodBuilder& in(std::string namespace_name) {
+    info_.namespace_name = std::move(namespace_name);
+    return *this;
+  }
+  PodBuilder& uid(std::string uid) {
+    info_.uid = std::move(uid);
+    return *this;
+  }
+  PodBuilder& created(std::chrono::sys_seconds when) {
+    info_.created = when;
+    return *this;
+  }
+  PodBuilder& hostname(std::string hostname) {
+    info_.spec_hostname = std::move(hostname);
+    return *this;
+  }
+  // The pod asks for a Service: wants_service, and served() carries `annotation`="true".
+  PodBuilder& asking(std::string annotation = "srcd.host/create-headless-service") {
+    return annotated(std::move(annotation), "true");
+  }
+  // served() carries `annotation`=`value`; info() wants a Service when the value is "true".
+  PodBuilder& annotated(std::string annotation, std::string value) {
+    info_.wants_service = value == "true";
+    annotations_[std::move(annotation)] = std::move(value);
+    return *this;
+  }
+  // Phase Running with these addresses; on `node` when it is not empty.
+  PodBuilder& running(std::vector<std::string> ips, std::string node = {}) {
+    info_.phase = reconciler::PodPhase::kRunning;
+    info_.pod_ips = std::move(ips);
+    info_.node_name = std::move(node);
+    return *this;
+  }
+  PodBuilder& ready() {
+    info_.ready = true;
+    return *this;
+  }
+
+  reconciler::PodInfo info() const {
+    reconciler::PodInfo info = info_;
+    if (info.namespace_name.empty())
+      info.namespace_name = "ns";
+    return info;
+  }
+  std::shared_ptr<const reconciler::PodInfo> shared() const {
+    return std::make_shared<const reconciler::PodInfo>(info());
+  }
+  // The served object; creationTimestamp only when created() was given one.
+  nlohmann::json served() const;
+
+ private:
+  reconciler::PodInfo info_;
+  std::map<std::string, std::string> annotations_;
+};
+
+// 2026-12-01T12:00:00Z
+inline std::string rfc3339(std::chrono::sys_seconds when) {
+  const auto day = std::chrono::floor<std::chrono::days>(when);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss time{when - day};
+  char text[32];
+  std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02ld:%02ld:%02ldZ",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<long>(time.hours().count()),
+                static_cast<long>(time.minutes().count()),
+                static_cast<long>(time.seconds().count()));
+  return text;
+}
+
+inline nlohmann::json PodBuilder::served() const {
+  const reconciler::PodInfo pod = info();
+  nlohmann::json metadata = {{"name", pod.name}, {"namespace", pod.namespace_name}};
+  if (!pod.uid.empty())
+    metadata["uid"] = pod.uid;
+  if (pod.created != std::chrono::sys_seconds{})
+    metadata["creationTimestamp"] = rfc3339(pod.created);
+  if (!annotations_.empty())
+    metadata["annotations"] = annotations_;
+  nlohmann::json object = {{"metadata", metadata}};
+  if (!pod.spec_hostname.empty())
+    object["spec"]["hostname"] = pod.spec_hostname;
+  if (!pod.node_name.empty())
+    object["spec"]["nodeName"] = pod.node_name;
+  if (pod.phase == reconciler::PodPhase::kRunning) {
+    object["status"]["phase"] = "Running";
+    nlohmann::json ips = nlohmann::json::array();
+    for (const auto& ip : pod.pod_ips)
+      ips.push_back({{"ip", ip}});
+    if (!pod.pod_ips.empty())
+      object["status"]["podIP"] = pod.pod_ips.front();
+    object["status"]["podIPs"] = ips;
+  }
+  if (pod.ready)
+    object["status"]["conditions"] = {{{"type", "Ready"}, {"status", "True"}}};
+  return object;
+}
+
+}  // namespace hso::test

@@ -1,0 +1,255 @@
+#include "hso/config/command_line.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "hso/config/operator_config.hpp"
+
+namespace hso::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sets an environment variable for the lifetime of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name))
+      old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+class CommandLineTest : public ::testing::Test {
+ protected:
+  CommandLineResult parse(const std::vector<std::string>& args) {
+    out_.str("");
+    err_.str("");
+    return parse_command_line(args, out_, err_);
+  }
+  OperatorConfig config_of(const std::vector<std::string>& args) {
+    auto result = parse(args);
+    EXPECT_TRUE(result.parsed) << err_.str();
+    return result.parsed ? result.parsed->config : OperatorConfig{};
+  }
+  std::string error_of(const std::vector<std::string>& args) {
+    auto result = parse(args);
+    EXPECT_FALSE(result.parsed);
+    EXPECT_TRUE(result.exit && result.exit->exit_code != 0);
+    return err_.str();
+  }
+
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(CommandLineTest, RunIsTheDefaultCommand) {
+  auto result = parse({});
+  ASSERT_TRUE(result.parsed);
+  EXPECT_EQ(result.parsed->command, Command::kRun);
+  result = parse({"--workers", "2"});
+  ASSERT_TRUE(result.parsed);
+  EXPECT_EQ(result.parsed->command, Command::kRun);
+  EXPECT_EQ(result.parsed->config.workers, 2);
+}
+
+TEST_F(CommandLineTest, VersionCommand) {
+  auto result = parse({"version"});
+  ASSERT_TRUE(result.parsed);
+  EXPECT_EQ(result.parsed->command, Command::kVersion);
+}
+
+TEST_F(CommandLineTest, DefaultsMatchTheOriginalOperator) {
+  const auto config = config_of({"run"});
+  EXPECT_TRUE(config.namespaces.empty());
+  EXPECT_EQ(config.pod_annotation, "srcd.host/create-headless-service");
+  EXPECT_TRUE(config.context.empty());
+  EXPECT_TRUE(config.publish_not_ready);
+  EXPECT_FALSE(config.legacy_endpoints);
+  EXPECT_TRUE(config.adopt_legacy);
+  EXPECT_FALSE(config.relaxed_service_names);
+  EXPECT_TRUE(config.publish_ports);
+  EXPECT_TRUE(config.leader_elect);
+  EXPECT_EQ(config.lease_duration, 15s);
+  EXPECT_EQ(config.renew_deadline, 10s);
+  EXPECT_EQ(config.retry_period, 2s);
+  EXPECT_EQ(config.metrics_bind_address, ":8080");
+  EXPECT_EQ(config.health_probe_bind_address, ":8081");
+}
+
+TEST_F(CommandLineTest, OriginalFlags) {
+  const auto config = config_of(
+      {"run", "--namespace", "team-a", "--pod-annotation", "example.com/dns", "--context", "kind"});
+  EXPECT_EQ(config.namespaces, std::vector<std::string>{"team-a"});
+  EXPECT_EQ(config.pod_annotation, "example.com/dns");
+  EXPECT_EQ(config.context, "kind");
+}
+
+TEST_F(CommandLineTest, OriginalEnvironmentVariables) {
+  ScopedEnv ns("NAMESPACE", "team-b");
+  ScopedEnv annotation("POD_ANNOTATION", "example.com/hostname");
+  ScopedEnv context("KUBERNETES_CONTEXT", "staging");
+  const auto config = config_of({"run"});
+  EXPECT_EQ(config.namespaces, std::vector<std::string>{"team-b"});
+  EXPECT_EQ(config.pod_annotation, "example.com/hostname");
+  EXPECT_EQ(config.context, "staging");
+}
+
+TEST_F(CommandLineTest, FlagBeatsEnvironment) {
+  ScopedEnv ns("NAMESPACE", "from-env");
+  EXPECT_EQ(config_of({"--namespace", "from-flag"}).namespaces,
+            std::vector<std::string>{"from-flag"});
+}
+
+TEST_F(CommandLineTest, NamespaceListIsSplitTrimmedAndDeduplicated) {
+  EXPECT_EQ(config_of({"--namespace", "a, b,,c,a"}).namespaces,
+            (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(CommandLineTest, KubeconfigFlag) {
+  EXPECT_EQ(config_of({"--kubeconfig", "/tmp/kc"}).kubeconfig, "/tmp/kc");
+}
+
+TEST_F(CommandLineTest, RelaxedServiceNamesIsOffByDefault) {
+  struct Case {
+    std::vector<std::string> args;
+    bool expected;
+  };
+  const std::vector<Case> cases = {{{}, false},
+                                   {{"--relaxed-service-names"}, true},
+                                   {{"--relaxed-service-names=true"}, true},
+                                   {{"--relaxed-service-names=false"}, false}};
+  for (const Case& c : cases) {
+    const auto config = config_of(c.args);
+    EXPECT_EQ(config.relaxed_service_names, c.expected) << ::testing::PrintToString(c.args);
+    EXPECT_NE(describe(config).find(c.expected ? "relaxed-service-names=true"
+                                               : "relaxed-service-names=false"),
+              std::string::npos);
+  }
+}
+
+TEST_F(CommandLineTest, PublishPortsIsOnByDefault) {
+  EXPECT_TRUE(config_of({}).publish_ports);
+  const auto off = config_of({"--publish-ports=false"});
+  EXPECT_FALSE(off.publish_ports);
+  EXPECT_NE(describe(off).find("publish-ports=false"), std::string::npos);
+}
+
+TEST_F(CommandLineTest, BooleanFlagsTakeExplicitValues) {
+  auto config =
+      config_of({"--publish-not-ready=false", "--legacy-endpoints", "--leader-elect=false"});
+  EXPECT_FALSE(config.publish_not_ready);
+  EXPECT_TRUE(config.legacy_endpoints);
+  EXPECT_FALSE(config.leader_elect);
+}
+
+TEST_F(CommandLineTest, Durations) {
+  const auto config =
+      config_of({"--lease-duration", "1m", "--renew-deadline", "40s", "--retry-period", "500ms"});
+  EXPECT_EQ(config.lease_duration, 60s);
+  EXPECT_EQ(config.renew_deadline, 40s);
+  EXPECT_EQ(config.retry_period, 500ms);
+}
+
+TEST_F(CommandLineTest, ResyncPeriod) {
+  EXPECT_EQ(config_of({}).resync_period, 10min);
+  EXPECT_EQ(config_of({"--resync-period", "5s"}).resync_period, 5s);
+  EXPECT_NE(error_of({"--resync-period", "0s"}).find("--resync-period"), std::string::npos);
+  EXPECT_NE(error_of({"--resync-period", "often"}).find("--resync-period"), std::string::npos);
+}
+
+TEST_F(CommandLineTest, DescribeNamesEveryChoiceOnOneLine) {
+  const std::string line = describe(config_of({"--namespace", "a,b", "--workers", "8"}));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  for (const char* part : {"namespace=a,b ", "workers=8 ", "kube-api-qps=0 ", "leader-elect=true ",
+                           "lease-duration=15s ", "metrics-bind-address=:8080 ",
+                           "pod-annotation=srcd.host/create-headless-service "}) {
+    EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+  }
+  EXPECT_EQ(line.find("kube-api-burst"), std::string::npos);  // meaningless without a limit
+  EXPECT_NE(describe(config_of({})).find("namespace=all "), std::string::npos);
+}
+
+TEST_F(CommandLineTest, NoClientSideLimitByDefault) {
+  EXPECT_EQ(config_of({}).kube_api_qps, 0.0);
+  EXPECT_EQ(config_of({"--kube-api-qps", "0"}).kube_api_qps, 0.0);
+  EXPECT_EQ(config_of({"--kube-api-qps", "50"}).kube_api_qps, 50.0);
+}
+
+TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--workers", "0"}, "--workers"},
+      {{"--workers", "many"}, "--workers"},
+      {{"--namespace", "Not_A_Namespace"}, "--namespace"},
+      {{"--pod-annotation", "bad key!"}, "--pod-annotation"},
+      {{"--lease-duration", "soon"}, "--lease-duration"},
+      {{"--metrics-bind-address", "localhost"}, "--metrics-bind-address"},
+      {{"--kube-api-qps", "-1"}, "--kube-api-qps"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--no-such-flag"}, "--no-such-flag"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const std::string error = error_of(args);
+    EXPECT_NE(error.find(flag), std::string::npos) << "args: " << args.front() << " -> " << error;
+    EXPECT_EQ(error.find('\n'), error.size() - 1) << "not one line: " << error;
+  }
+}
+
+// Found by fuzzing: 400 digits ended the process with an uncaught std::out_of_range.
+TEST_F(CommandLineTest, HugeDurationIsAnErrorNamingTheFlag) {
+  for (const char* flag : {"--lease-duration", "--renew-deadline", "--retry-period",
+                           "--resync-period", "--graceful-shutdown-timeout"}) {
+    const std::string error = error_of({flag, std::string(400, '3') + "s"});
+    EXPECT_NE(error.find(flag), std::string::npos) << error;
+    EXPECT_NE(error.find("out of range"), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), error.size() - 1) << "not one line: " << error;
+  }
+  EXPECT_NE(error_of({"--resync-period", "2147483648s"}).find("at most 2147483647s"),
+            std::string::npos);
+  EXPECT_EQ(config_of({"--resync-period", "2147483647s"}).resync_period, 2147483647s);
+}
+
+TEST_F(CommandLineTest, LeaseTimingsMustNest) {
+  EXPECT_NE(
+      error_of({"--lease-duration", "10s", "--renew-deadline", "10s"}).find("--lease-duration"),
+      std::string::npos);
+  EXPECT_NE(error_of({"--renew-deadline", "2s", "--retry-period", "2s"}).find("--renew-deadline"),
+            std::string::npos);
+  // Without leader election the timings are not used, so they are not checked.
+  EXPECT_FALSE(config_of({"--leader-elect=false", "--lease-duration", "1s"}).leader_elect);
+}
+
+TEST_F(CommandLineTest, BindAddressForms) {
+  for (const std::string address : {"0", ":9090", "127.0.0.1:9090", "[::1]:9090"}) {
+    EXPECT_EQ(config_of({"--metrics-bind-address", address}).metrics_bind_address, address);
+  }
+  EXPECT_FALSE(parse({"--metrics-bind-address", "::1:80"}).parsed);
+  EXPECT_FALSE(parse({"--metrics-bind-address", ":70000"}).parsed);
+}
+
+TEST_F(CommandLineTest, HelpExitsZeroAndListsTheOriginalFlags) {
+  auto result = parse({"run", "--help"});
+  ASSERT_TRUE(result.exit);
+  EXPECT_EQ(result.exit->exit_code, 0);
+  for (const char* flag : {"--namespace", "--pod-annotation", "--context", "--kubeconfig"}) {
+    EXPECT_NE(out_.str().find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace hso::config
