@@ -3,8 +3,9 @@
 # the unit tier, then bring up a private local control plane and run the integration and
 # end-to-end tiers against it (the chaos soak's short round among them). Beside those tiers, which
 # mostly wait on the control plane, the other checks build and run at the lowest CPU priority: the
-# -O3 release build, the fuzz corpora replay and the ThreadSanitizer build. Then the TSan build
-# runs the unit, integration and end-to-end tiers again (TESTING.md, "Data races").
+# ThreadSanitizer build in one chain, the -O3 release build and the fuzz corpora replay in
+# another. The TSan build then runs the unit, integration and end-to-end tiers again (TESTING.md,
+# "Data races") while the second chain may still be going.
 # clang-tidy is `make tidy` (CI runs it after this): about 14 CPU-minutes that would take make
 # test on a fresh machine over its hour; HSO_TEST_TIDY=1 puts it beside the tests again.
 # For a quicker local run, HSO_TEST_TSAN=0 leaves the TSan tiers out; CI keeps them.
@@ -41,10 +42,15 @@ ctest --test-dir "$build_dir" -L '^unit$' -j "$jobs" --output-on-failure
 test_tools_wait
 rm -f "$tools_log"
 
-# The checks that need no control plane, run beside the tiers that do. Each writes to its own log;
-# the first failure ends the chain.
-side_checks() {
-  # Lowest priority for this subshell and everything it starts: the tests keep their CPU.
+# The checks that need no control plane, run beside the tiers that do, at the lowest CPU priority
+# (the tests keep their CPU), in two chains with a log each; the first failure ends a chain.
+# The TSan build comes first in its own chain, so that its tiers can start as soon as the ASan
+# ones end, while the other chain (release build, fuzz) goes on beside them.
+side_tsan() {
+  renice -n 19 "$BASHPID" >/dev/null
+  test_build_tsan build-tsan "$jobs"
+}
+side_other() {
   renice -n 19 "$BASHPID" >/dev/null
   # The shipped build (Dockerfile, make build) is -O3, where GCC finds warnings that the
   # sanitizer build does not; -Werror there too.
@@ -56,9 +62,6 @@ side_checks() {
   # fuzzes for a few seconds: a decoder change that breaks on a known input fails here.
   step "fuzz: replay the corpora, then ${HSO_FUZZ_SECONDS:-5}s per harness (clang, build-fuzz)"
   FUZZ_SECONDS=${HSO_FUZZ_SECONDS:-5} HSO_JOBS="$jobs" hack/run-fuzz.sh
-  if ((tsan)); then
-    test_build_tsan build-tsan "$jobs"
-  fi
   if ((tidy)); then
     step "clang-tidy (with clang's thread-safety analysis)"
     hack/run-clang-tidy.sh
@@ -68,13 +71,15 @@ side_checks() {
 step "local control plane"
 cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/hso-test-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR="$cluster_dir"
-side_log=""
-side_pid=""
+side_pids=()
 cleanup() {
   local code=$?
-  if [[ -n "$side_pid" ]] && kill -0 "$side_pid" 2>/dev/null; then
-    kill -- -"$side_pid" 2>/dev/null || kill "$side_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "${side_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    fi
+  done
   if ((code != 0)); then
     echo "run-tests: failed; component logs are kept in $cluster_dir/logs" >&2
     LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
@@ -86,32 +91,42 @@ cleanup() {
 }
 trap cleanup EXIT
 eval "$(hack/local-cluster.sh up)"
-# Beside the components' logs, so that a failed run keeps it with them.
-side_log="$cluster_dir/logs/checks-beside.log"
 
-step "beside the tests: release build, fuzz replay, TSan build (log: $side_log)"
-# A process group of its own (set -m), so that cleanup can stop all of it.
+# wait_side NAME PID LOG: waits for a chain of checks and fails with the end of its log.
+wait_side() {
+  local status=0
+  step "waiting for the checks beside the tests: $1"
+  wait "$2" || status=$?
+  grep -E '^==> ' "$3" >&2 || true
+  if ((status != 0)); then
+    echo "run-tests: a check beside the tests failed ($1, status $status); its log:" >&2
+    tail -n 80 "$3" >&2
+    exit "$status"
+  fi
+}
+
+# Beside the components' logs, so that a failed run keeps them with them.
+other_log="$cluster_dir/logs/checks-beside.log"
+tsan_log="$cluster_dir/logs/checks-beside-tsan.log"
+step "beside the tests: release build, fuzz replay (log: $other_log)"
+# Process groups of their own (set -m), so that cleanup can stop all of each.
 set -m
-side_checks >"$side_log" 2>&1 &
-side_pid=$!
+side_other >"$other_log" 2>&1 &
+other_pid=$!
+side_pids+=("$other_pid")
+if ((tsan)); then
+  step "beside the tests: TSan build (log: $tsan_log)"
+  side_tsan >"$tsan_log" 2>&1 &
+  tsan_pid=$!
+  side_pids+=("$tsan_pid")
+fi
 set +m
 
 step "integration and end-to-end tests"
 ctest --test-dir "$build_dir" -L '^(integration|e2e)$' --output-on-failure
 
-step "waiting for the checks beside the tests"
-side_status=0
-wait "$side_pid" || side_status=$?
-side_pid=""
-grep -E '^==> ' "$side_log" >&2 || true
-if ((side_status != 0)); then
-  echo "run-tests: a check beside the tests failed (status $side_status); its log:" >&2
-  tail -n 80 "$side_log" >&2
-  exit "$side_status"
-fi
-grep -A 14 '^harness ' "$side_log" >&2 || true
-
 if ((tsan)); then
+  wait_side "TSan build" "$tsan_pid" "$tsan_log"
   test_tsan_env
   step "unit tests (TSan)"
   "${tsan_run[@]}" ctest --test-dir build-tsan -L '^unit$' -j "$jobs" --output-on-failure
@@ -119,5 +134,8 @@ if ((tsan)); then
   "${tsan_run[@]}" ctest --test-dir build-tsan -L '^integration$' --output-on-failure
   "${tsan_run[@]}" ctest --test-dir build-tsan -L '^e2e$' -R "${tsan_e2e}" --output-on-failure
 fi
+
+wait_side "release build, fuzz" "$other_pid" "$other_log"
+grep -A 14 '^harness ' "$other_log" >&2 || true
 
 step "done"
