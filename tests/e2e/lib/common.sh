@@ -650,9 +650,15 @@ metrics_text() {
 # key="value" pair of LABELS (comma-separated, e.g. 'verb="create",resource="services"').
 # Prints 0 when there is no such sample.
 metric() {
-  local name=$1 labels=${2:-} text
+  local text
   text=$(metrics_text "${3:-main}") || fail "cannot read /metrics of operator ${3:-main}"
-  awk -v name="${name}" -v want="${labels}" '
+  sum_samples "$1" "${2:-}" <<<"${text}"
+}
+
+# sum_samples NAME [LABELS] < exposition: the sum of the samples of NAME in Prometheus text on
+# stdin whose labels include every key="value" pair of LABELS (comma-separated); 0 when none.
+sum_samples() {
+  awk -v name="$1" -v want="${2:-}" '
     BEGIN { n = (want == "") ? 0 : split(want, pairs, ",") }
     /^#/ { next }
     {
@@ -662,7 +668,7 @@ metric() {
       for (i = 1; i <= n; i++) if (index(series, pairs[i]) == 0) next
       sum += $NF
     }
-    END { printf "%.17g\n", sum + 0 }' <<<"${text}"
+    END { printf "%.17g\n", sum + 0 }'
 }
 
 # api_write_samples [OPERATOR]: the operator's API request counter samples for writes

@@ -36,17 +36,7 @@ coredns_metric() {
   local text
   text=$(curl -fsS --max-time 5 "http://${CLUSTER_DNS_METRICS}/metrics") \
     || fail "cannot read CoreDNS's metrics at ${CLUSTER_DNS_METRICS}"
-  awk -v name="$1" -v want="${2:-}" '
-    BEGIN { n = (want == "") ? 0 : split(want, pairs, ",") }
-    /^#/ { next }
-    {
-      series = $1
-      base = series; sub(/\{.*/, "", base)
-      if (base != name) next
-      for (i = 1; i <= n; i++) if (index(series, pairs[i]) == 0) next
-      sum += $NF
-    }
-    END { printf "%.17g\n", sum + 0 }' <<<"${text}"
+  sum_samples "$1" "${2:-}" <<<"${text}"
 }
 
 # number_above A B: predicate, A > B (floating point).
