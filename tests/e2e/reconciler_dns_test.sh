@@ -156,22 +156,9 @@ case_4() {
 
 # Case 5: a restart over all of the above (trigger times, ports, no ports) writes nothing.
 case_5() {
-  local before
-  before=$(owned_state)
-  stop_operator main
-  start_operator main --relaxed-service-names
-  wait_for_leader main
-  wait_for "the restarted operator to reconcile" 45 reconciled_at_least main 1
-  wait_stable "the restarted operator's reconciles and writes" 60 4 reconcile_activity main
-  assert_eq 0 "$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes main)" \
-    "writes to services/endpointslices/endpoints by the restarted operator"
-  assert_eq "${before}" "$(owned_state)" "resourceVersions of the Services and EndpointSlices"
+  assert_restart_writes_nothing main --relaxed-service-names
 }
-owned_state() {
-  k -n "${ns}" get services,endpointslices \
-    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\n"}{end}' | sort
-}
-reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes "$1")"; }
+
 
 run_case 1 "trigger-time annotation; CoreDNS's programming duration moves" case_1
 run_case 2 "--relaxed-service-names: a hostname starting with a digit is offered" case_2

@@ -45,32 +45,12 @@ case_15() {
   wait_for "slice for c15-steady with ${ip}" 30 equals "${ip}" slice_ips_line c15-steady
   wait_for "slice for c15-alias with ${ip_alias}" 30 equals "${ip_alias}" slice_ips_line c15-alias
   # The counter works: this operator has written (at least the two Services).
-  local old_writes before
+  local old_writes
   old_writes=$(api_writes main)
   awk -v n="${old_writes}" 'BEGIN { exit !(n >= 2) }' \
     || fail "the operator that made the Services reports ${old_writes} API writes; the write counter does not count"
-  before=$(owned_state)
-  stop_operator main
-  start_operator main
-  wait_for_leader main
-  # Done when reconciles and writes have stopped moving for a few seconds.
-  wait_for "the restarted operator to reconcile" 45 reconciled_at_least main 1
-  wait_stable "the restarted operator's reconciles and writes" 60 4 reconcile_activity main
-  local writes
-  writes=$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes_breakdown main)
-  say "restarted operator: $(reconcile_count main) reconciles; Event writes: $(API_WRITE_RESOURCES=events api_writes main)"
-  assert_eq 0 "$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes main)" \
-    "writes to services/endpointslices/endpoints by the restarted operator (${writes:-none})"
-  assert_eq "${before}" "$(owned_state)" "resourceVersions of the Services and EndpointSlices"
+  assert_restart_writes_nothing main
 }
-
-# owned_state: name and resourceVersion of every Service and EndpointSlice in the namespace.
-owned_state() {
-  k -n "${ns}" get services,endpointslices \
-    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\n"}{end}' | sort
-}
-
-reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes "$1")"; }
 
 run_case 14 "pod deleted / annotation removed while the operator was down: no orphans" case_14
 run_case 15 "restart with nothing changed: zero writes" case_15

@@ -671,6 +671,33 @@ sum_samples() {
     END { printf "%.17g\n", sum + 0 }'
 }
 
+# owned_state: name and resourceVersion of every Service and EndpointSlice in the namespace.
+owned_state() {
+  k -n "${ns}" get services,endpointslices \
+    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\n"}{end}' | sort
+}
+
+reconcile_activity() { printf '%s %s\n' "$(reconcile_count "$1")" "$(api_writes "$1")"; }
+
+# assert_restart_writes_nothing OPERATOR [FLAGS...]: restarts OPERATOR with FLAGS and, once its
+# reconciles and writes have stopped moving, asserts that it wrote no Service, EndpointSlice or
+# Endpoints and that every owned object kept its resourceVersion.
+assert_restart_writes_nothing() {
+  local name=$1 before writes
+  shift
+  before=$(owned_state)
+  stop_operator "${name}"
+  start_operator "${name}" "$@"
+  wait_for_leader "${name}"
+  wait_for "the restarted operator to reconcile" 45 reconciled_at_least "${name}" 1
+  wait_stable "the restarted operator's reconciles and writes" 60 4 reconcile_activity "${name}"
+  writes=$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes_breakdown "${name}")
+  say "restarted operator: $(reconcile_count "${name}") reconciles; Event writes: $(API_WRITE_RESOURCES=events api_writes "${name}")"
+  assert_eq 0 "$(API_WRITE_RESOURCES="services|endpointslices|endpoints" api_writes "${name}")" \
+    "writes to services/endpointslices/endpoints by the restarted operator (${writes:-none})"
+  assert_eq "${before}" "$(owned_state)" "resourceVersions of the Services and EndpointSlices"
+}
+
 # api_write_samples [OPERATOR]: the operator's API request counter samples for writes
 # (create/update/patch/delete) to the resources in $API_WRITE_RESOURCES (a regex; default services,
 # endpointslices, endpoints and events), as "series value" lines. Lease renewals are not counted.
