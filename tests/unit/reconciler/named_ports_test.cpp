@@ -1,3 +1,5 @@
+#include "hso/reconciler/named_ports.hpp"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -6,7 +8,6 @@
 
 #include "hso/reconciler/decision.hpp"
 #include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/named_ports.hpp"
 #include "hso/reconciler/pod_info.hpp"
 
 namespace hso::reconciler {

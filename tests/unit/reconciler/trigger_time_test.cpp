@@ -1,3 +1,5 @@
+#include "hso/reconciler/trigger_time.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -6,7 +8,6 @@
 #include "hso/reconciler/decision.hpp"
 #include "hso/reconciler/desired_objects.hpp"
 #include "hso/reconciler/pod_info.hpp"
-#include "hso/reconciler/trigger_time.hpp"
 #include "hso/util/time_format.hpp"
 
 namespace hso::reconciler {
