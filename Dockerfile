@@ -28,8 +28,8 @@ RUN apt-get update \
       prometheus-cpp-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev \
       libcli11-dev libyaml-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
-# The build context is only what the build reads (.dockerignore lets in CMakeLists.txt, Makefile,
-# include/, src/, bench/ and hack/image-rootfs.sh, nothing else), so a change to the tests, docs,
+# The build context is only what the build reads (.dockerignore lets in CMakeLists.txt, cmake/,
+# Makefile, include/, src/, bench/ and hack/image-rootfs.sh, nothing else), so a change to the tests, docs,
 # charts or manifests reuses the compile layer below. One COPY: each layer is a full copy of the
 # file system in buildah's vfs storage. (There is no step to run with the build files alone: the
 # CMake configure step globs the sources.)

@@ -226,9 +226,15 @@ check_image_settings() {
   [[ -r "${ignore}" ]] || fail "no .dockerignore"
   first=$(grep -Ev '^[[:space:]]*(#|$)' "${ignore}" | sed -n 1p)
   [[ "${first}" == '*' ]] || fail ".dockerignore does not start by excluding everything ('*'), it starts with '${first}'"
-  for entry in CMakeLists.txt Makefile include/ src/ hack/image-rootfs.sh; do
+  for entry in CMakeLists.txt cmake/ Makefile include/ src/ hack/image-rootfs.sh; do
     grep -Fxq "!${entry}" "${ignore}" || fail ".dockerignore does not let in ${entry}, which the build reads"
   done
+  # Every file the top-level CMakeLists.txt includes must be in the context too.
+  local included
+  while read -r included; do
+    grep -Fxq "!${included%%/*}/" "${ignore}" || grep -Fxq "!${included}" "${ignore}" \
+      || fail ".dockerignore does not let in ${included}, which CMakeLists.txt includes"
+  done < <(sed -nE 's/^[[:space:]]*include\(([^)$ ]+\.cmake)\).*/\1/p' "${src}/CMakeLists.txt")
   while read -r entry; do
     [[ -e "${src}/${entry#!}" ]] || fail ".dockerignore lets in ${entry#!}, which does not exist"
   done < <(grep -E '^!' "${ignore}")
