@@ -84,7 +84,7 @@ case_3() {
   make_pod rbac-denied
   wait_pod_ip rbac-denied >/dev/null
   wait_for "a log line naming the forbidden create of endpointslices" 60 \
-    bash -c "grep -Ei 'forbidden|\\b403\\b' '$(operator_log denied)' | grep -i 'create' | grep -qi 'endpointslices'"
+    bash -c "grep -Ei 'forbid|[ (]403[ )]' '$(operator_log denied)' | grep -i 'create' | grep -qi 'endpointslices'"
   say "log: $(forbidden_lines denied | grep -i endpointslices | head -n 1)"
   shows_403() {
     local samples code

@@ -349,7 +349,8 @@ is_ready() {
 }
 
 # forbidden_lines NAME: log lines of the operator that report a 403 / Forbidden.
-forbidden_lines() { grep -Ei 'forbidden|\b403\b' "$(operator_log "$1")" || true; }
+# (403 only as a status code: ' 403 ' or '(403)', never a timestamp's milliseconds, '.403+00:00'.)
+forbidden_lines() { grep -Ei 'forbid|[ (]403[ )]' "$(operator_log "$1")" || true; }
 
 # metric_403_samples NAME: /metrics samples with code="403" and a non-zero value.
 metric_403_samples() {
