@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "hso/reconciler/pod_info.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::test {
 
@@ -75,27 +75,13 @@ class PodBuilder {
   std::map<std::string, std::string> annotations_;
 };
 
-// 2026-12-01T12:00:00Z
-inline std::string rfc3339(std::chrono::sys_seconds when) {
-  const auto day = std::chrono::floor<std::chrono::days>(when);
-  const std::chrono::year_month_day date{day};
-  const std::chrono::hh_mm_ss time{when - day};
-  char text[32];
-  std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02ld:%02ld:%02ldZ",
-                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()), static_cast<long>(time.hours().count()),
-                static_cast<long>(time.minutes().count()),
-                static_cast<long>(time.seconds().count()));
-  return text;
-}
-
 inline nlohmann::json PodBuilder::served() const {
   const reconciler::PodInfo pod = info();
   nlohmann::json metadata = {{"name", pod.name}, {"namespace", pod.namespace_name}};
   if (!pod.uid.empty())
     metadata["uid"] = pod.uid;
   if (pod.created != std::chrono::sys_seconds{})
-    metadata["creationTimestamp"] = rfc3339(pod.created);
+    metadata["creationTimestamp"] = format_rfc3339(pod.created);
   if (!annotations_.empty())
     metadata["annotations"] = annotations_;
   nlohmann::json object = {{"metadata", metadata}};
