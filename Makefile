@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench bench-scale test unit fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench bench-scale test unit tsan fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -44,6 +44,11 @@ unit: deps
 	cmake -S . -B build-asan -G Ninja -DHSO_SANITIZE=ON
 	ninja -C build-asan -j $(JOBS) hso_unit_tests
 	ctest --test-dir build-asan -L '^unit$$' -j $(JOBS) --output-on-failure
+
+# Every tier with the ThreadSanitizer build, every end-to-end script included (hack/run-tsan.sh;
+# make test runs the HA and reconciler scripts with it).
+tsan: deps
+	hack/run-tsan.sh
 
 # The container image from the Dockerfile, with buildah instead of a Docker engine (hack/image.sh):
 # localhost/k8s-pod-headless-service-operator:<version> in buildah's local storage.

@@ -63,12 +63,13 @@ test_build_sanitizer_env() {
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 }
 
-# test_build_tsan DIR JOBS: the ThreadSanitizer build (it excludes ASan, hence a folder of its
-# own; -O1 -g1 like the other instrumented builds). No benchmark binary: no TSan test runs it.
+# test_build_tsan DIR JOBS [BENCH]: the ThreadSanitizer build (it excludes ASan, hence a folder of
+# its own; -O1 -g1 like the other instrumented builds). The benchmark binary only with BENCH=ON:
+# of the TSan tests only bench_smoke_test.sh runs it, which make test leaves to make tsan.
 test_build_tsan() {
   step "build (TSan) in $1"
   cmake -S . -B "$1" -G Ninja -DHSO_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DHSO_BUILD_BENCH=OFF >/dev/null
+    -DHSO_BUILD_BENCH="${3:-OFF}" >/dev/null
   ninja -C "$1" -j "$2"
 }
 
