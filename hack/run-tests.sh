@@ -3,12 +3,14 @@
 # the unit tier, then bring up a private local control plane and run the integration and
 # end-to-end tiers against it (the chaos soak's short round among them). Beside those tiers, which
 # mostly wait on the control plane, the other checks build and run at the lowest CPU priority: the
-# ThreadSanitizer build in one chain, the -O3 release build and the fuzz corpora replay in
-# another. The TSan build then runs the unit, integration and end-to-end tiers again (TESTING.md,
-# "Data races") while the second chain may still be going.
+# ThreadSanitizer build in one chain, the container image (whose build stage is the -O3 -Werror
+# `make build`) and the fuzz corpora replay in another. The TSan build then runs the unit,
+# integration and end-to-end tiers again (TESTING.md, "Data races") while the second chain may
+# still be going; the image then runs against the same control plane (tests/e2e/image_run.sh).
 # clang-tidy is `make tidy` (CI runs it after this): about 14 CPU-minutes that would take make
 # test on a fresh machine over its hour; HSO_TEST_TIDY=1 puts it beside the tests again.
-# For a quicker local run, HSO_TEST_TSAN=0 leaves the TSan tiers out; CI keeps them.
+# For a quicker local run, HSO_TEST_TSAN=0 leaves the TSan tiers out, HSO_TEST_IMAGE=0 the image
+# (then the -O3 -Werror build runs on the host instead); CI keeps both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +18,7 @@ build_dir=${HSO_TEST_BUILD_DIR:-build-asan}
 jobs=${HSO_JOBS:-$(nproc)}
 tsan=${HSO_TEST_TSAN:-1}
 tidy=${HSO_TEST_TIDY:-0}
+image=${HSO_TEST_IMAGE:-1}
 # The end-to-end scripts that run again with the TSan operator (TESTING.md says why these).
 tsan_e2e=${HSO_TSAN_E2E:-'^e2e\.(ha|reconciler)_'}
 
@@ -23,7 +26,10 @@ tsan_e2e=${HSO_TSAN_E2E:-'^e2e\.(ha|reconciler)_'}
 source hack/lib/test-build.sh
 
 step "dependencies"
-hack/install-deps.sh
+# The image's tools too, now: an apt-get of hack/image.sh beside the tests could meet another's lock.
+image_tools=()
+((image)) && image_tools=(buildah mmdebstrap runc)
+hack/install-deps.sh "${image_tools[@]}"
 # The control plane's programs and the chart and manifest checkers of
 # tests/e2e/packaging_lint_test.sh, built beside the ASan build and the unit tier.
 tools_log=$(mktemp "${TMPDIR:-/tmp}/hso-test-tools.XXXXXX.log")
@@ -52,12 +58,18 @@ side_tsan() {
 }
 side_other() {
   renice -n 19 "$BASHPID" >/dev/null
-  # The shipped build (Dockerfile, make build) is -O3, where GCC finds warnings that the
-  # sanitizer build does not; -Werror there too.
-  step "release build (-O3, -Werror) in build-release"
-  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
-    -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON >/dev/null
-  ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator hso-bench
+  # The shipped build is -O3, where GCC finds warnings that the sanitizer build does not; -Werror
+  # there too. The image's build stage is that build (`make build` in the Dockerfile), so the
+  # image is built here as users build it, and run once the tests end.
+  if ((image)); then
+    step "container image (hack/image.sh; its build stage is make build: -O3, -Werror)"
+    hack/image.sh >"$image_ref"
+  else
+    step "release build (-O3, -Werror) in build-release"
+    cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
+      -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=OFF >/dev/null
+    ninja -C build-release -j "$jobs" k8s-pod-headless-service-operator
+  fi
   # Every libFuzzer harness of tests/fuzz replays its corpus (each past finding included), then
   # fuzzes for a few seconds: a decoder change that breaks on a known input fails here.
   step "fuzz: replay the corpora, then ${HSO_FUZZ_SECONDS:-5}s per harness (clang, build-fuzz)"
@@ -108,7 +120,8 @@ wait_side() {
 # Beside the components' logs, so that a failed run keeps them with them.
 other_log="$cluster_dir/logs/checks-beside.log"
 tsan_log="$cluster_dir/logs/checks-beside-tsan.log"
-step "beside the tests: release build, fuzz replay (log: $other_log)"
+image_ref="$cluster_dir/image-ref"
+step "beside the tests: image (or release build), fuzz replay (log: $other_log)"
 # Process groups of their own (set -m), so that cleanup can stop all of each.
 set -m
 side_other >"$other_log" 2>&1 &
@@ -135,7 +148,14 @@ if ((tsan)); then
   "${tsan_run[@]}" ctest --test-dir build-tsan -L '^e2e$' -R "${tsan_e2e}" --output-on-failure
 fi
 
-wait_side "release build, fuzz" "$other_pid" "$other_log"
+wait_side "image (or release build), fuzz" "$other_pid" "$other_log"
 grep -A 14 '^harness ' "$other_log" >&2 || true
+
+if ((image)); then
+  step "the image, run as the Deployment runs it (tests/e2e/image_run.sh)"
+  HSO_IMAGE=$(tail -n 1 "$image_ref") HSO_SOURCE_DIR="$root" \
+    HSO_OPERATOR_BINARY="$root/$build_dir/k8s-pod-headless-service-operator" \
+    bash tests/e2e/image_run.sh
+fi
 
 step "done"

@@ -14,12 +14,11 @@
 # Needs root (buildah, runc), plus what lib/common.sh needs. HSO_IMAGE=<image in buildah's
 # storage> runs that image instead of building one.
 #
-# Not in `make test` yet (ctest runs tests/e2e/*_test.sh): it has not had a full run here, where
-# the image's compile did not finish in time on the shared machine. To wire it in, rename it to
-# image_run_test.sh and let hack/run-tests.sh build the image before the control plane comes up
-# (`hack/image.sh >/dev/null`), so that this script finds buildah's cache warm. By hand:
+# `make test` runs it (hack/run-tests.sh) once the image it built beside the tests is ready, with
+# HSO_IMAGE set; ctest does not (its name is not *_test.sh), since the image is not ready when the
+# e2e tier starts. By hand:
 #   export LOCAL_CLUSTER_DIR=$(mktemp -d); eval "$(hack/local-cluster.sh up)"
-#   HSO_OPERATOR_BINARY=build-release/k8s-pod-headless-service-operator tests/e2e/image_run.sh
+#   HSO_OPERATOR_BINARY=build-asan/k8s-pod-headless-service-operator tests/e2e/image_run.sh
 img_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && if [[ -d lib ]]; then echo "${PWD}/lib"; else echo "${PWD}/../lib"; fi)
 # shellcheck source=lib/common.sh
 source "${img_lib_dir}/common.sh"
