@@ -129,12 +129,18 @@ spawn() { # name binary args...
   printf '%s %s %s\n' "${pid}" "${start}" "${bin}" >"${state_dir}/pids/${name}"
 }
 
-# True while the process runs (a zombie waiting to be reaped counts as gone).
+# True while the process runs or still holds what it had open. A zombie waiting to be reaped
+# counts as gone once it is the last of its threads: a multi-threaded process's main thread can
+# turn zombie while its other threads still exit and keep the shared files, listening sockets
+# included (the chaos soak once started a killed kube-apiserver again at that moment, under load,
+# and the new one failed with "bind: address already in use").
 running() { # pid
-  local stat
+  local stat threads
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   stat=${stat##*) }
-  [[ "${stat:0:1}" != Z ]]
+  [[ "${stat:0:1}" == Z ]] || return 0
+  threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+  ((${threads:-0} > 1))
 }
 
 # Stops the given components together: SIGTERM, up to 15 s grace, SIGKILL.

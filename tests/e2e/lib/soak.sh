@@ -506,11 +506,18 @@ soak_fault_apf-429() {
   before=$(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'code="429"')
   apf_squeeze_on "${SOAK_SQUEEZE}" "${subjects[@]}"
   wait_for "the API server to apply FlowSchema ${SOAK_SQUEEZE}" 60 apf_squeeze_applied "${SOAK_SQUEEZE}"
-  # The churn keeps the leader writing; a few pods more make sure it has work while squeezed.
-  make_burst "squeezed${SOAK_ROUND}" 5
+  # The squeezed level still seats about one request at a time (tests/e2e/apf_squeeze_test.sh), so
+  # a 429 needs two of the leader's requests at once: bursts of pods give its workers parallel
+  # writes, one more burst each 15 s without a 429 (a single burst of 5 met none in 5 of 16
+  # rounds of a 30-minute soak: its writes happened not to overlap).
   # (A subshell: wait_for ends the shell it runs in when the deadline passes.)
-  (wait_for "an answer 429 to a replica" 60 soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}") \
-    || true
+  local attempt
+  for attempt in 1 2 3 4; do
+    make_burst "squeezed${SOAK_ROUND}-${attempt}" 8
+    if (wait_for "an answer 429 to a replica" 15 soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}"); then
+      break
+    fi
+  done
   soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}" >/dev/null \
     || soak_violation "${SOAK_ROUND}" apf-429 fault-not-effective "no replica was answered 429 under the squeeze"
   apf_squeeze_off "${SOAK_SQUEEZE}"
