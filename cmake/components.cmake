@@ -35,12 +35,17 @@ hso_component(kube DEPENDS util
 hso_component(metrics DEPENDS kube util LIBS hso_build_info prometheus-cpp::core)
 hso_component(informer DEPENDS kube metrics util LIBS spdlog::spdlog)
 hso_component(workqueue DEPENDS metrics util)
+# The generic controller runtime (queue, workers, sync-gated start, resync, drain): keys only, so
+# it links nothing that knows a Service, a pod or an annotation.
+hso_component(runtime DEPENDS metrics util workqueue LIBS spdlog::spdlog)
 hso_component(leaderelection DEPENDS kube metrics util LIBS spdlog::spdlog)
 hso_component(http DEPENDS kube metrics util
   LIBS PkgConfig::CPP_HTTPLIB OpenSSL::SSL spdlog::spdlog)
 hso_component(reconciler DEPENDS kube metrics util LIBS spdlog::spdlog)
-hso_component(controller DEPENDS informer kube metrics reconciler util workqueue LIBS spdlog::spdlog)
+hso_component(controller
+  DEPENDS informer kube metrics reconciler runtime util workqueue LIBS spdlog::spdlog)
 hso_component(config DEPENDS util LIBS hso_build_info CLI11::CLI11)
 hso_component(app
-  DEPENDS config controller http informer kube leaderelection metrics reconciler util workqueue
+  DEPENDS config controller http informer kube leaderelection metrics reconciler runtime util
+    workqueue
   LIBS hso_build_info spdlog::spdlog)

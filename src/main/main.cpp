@@ -10,16 +10,17 @@
 #include "hso/app/operator_app.hpp"
 #include "hso/build_info.hpp"
 #include "hso/config/command_line.hpp"
+#include "hso/util/sanitizers.hpp"
 
 namespace {
 
 // glibc gives every thread that allocates an arena of its own (up to 8 per core), and each keeps
 // the pages its thread freed. The operator's dozen threads (reflectors, workers, the Event
 // sender, HTTP handlers) allocate little and rarely at once, so two arenas serve them and the
-// resident set stops growing with the thread count. Not under AddressSanitizer, whose allocator
+// resident set stops growing with the thread count. Not under a sanitizer, whose allocator
 // replaces glibc's.
 void limit_malloc_arenas() {
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__GLIBC__) && !defined(HSO_SANITIZER_ALLOCATOR)
   // First thing in main, before any thread exists.
   mallopt(M_ARENA_MAX, 2);  // NOLINT(concurrency-mt-unsafe)
 #endif

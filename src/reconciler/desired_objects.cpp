@@ -4,6 +4,7 @@
 
 #include "hso/reconciler/ownership.hpp"
 #include "hso/reconciler/trigger_time.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace hso::reconciler {
 namespace {
@@ -100,7 +101,7 @@ std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& 
                         service_owner_reference(service));
     if (pod.last_change != std::chrono::sys_seconds{}) {
       metadata["annotations"] = {
-          {std::string(kLastChangeTriggerTimeAnnotation), trigger_time_value(pod.last_change)}};
+          {std::string(kLastChangeTriggerTimeAnnotation), format_rfc3339(pod.last_change)}};
     }
     slices.push_back(
         {{"apiVersion", "discovery.k8s.io/v1"},

@@ -43,10 +43,6 @@ std::chrono::sys_seconds pod_trigger_time(const json& pod, std::chrono::sys_seco
   return latest;
 }
 
-std::string trigger_time_value(std::chrono::sys_seconds time) {
-  return format_rfc3339(time);
-}
-
 void carry_trigger_time(json& patch, const json& existing, const json& desired) {
   const json& wanted =
       json_child(metadata_child(desired, "annotations"), kLastChangeTriggerTimeAnnotation);

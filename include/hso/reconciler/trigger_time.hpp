@@ -12,6 +12,8 @@
 // CoreDNS.
 namespace hso::reconciler {
 
+// Its value is format_rfc3339 of the time: UTC, whole seconds ("2024-05-01T12:00:00Z"), which the
+// readers' RFC 3339 parsers take (with or without a fraction).
 inline constexpr std::string_view kLastChangeTriggerTimeAnnotation =
     "endpoints.kubernetes.io/last-change-trigger-time";
 
@@ -26,10 +28,6 @@ inline constexpr std::string_view kLastChangeTriggerTimeAnnotation =
 // is found.
 std::chrono::sys_seconds pod_trigger_time(const nlohmann::json& pod,
                                           std::chrono::sys_seconds created);
-
-// The annotation's value: RFC 3339 in UTC, whole seconds ("2024-05-01T12:00:00Z"), which the
-// readers' RFC 3339 parsers take (with or without a fraction).
-std::string trigger_time_value(std::chrono::sys_seconds time);
 
 // Adds the desired object's trigger time to a merge patch that writes something else anyway.
 // A differing trigger time alone is never a reason to write: a restart or a resync over slices

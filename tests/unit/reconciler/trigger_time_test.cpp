@@ -94,8 +94,8 @@ TEST(TriggerTimeTest, PodsThatDoNotAskKeepNone) {
 }
 
 TEST(TriggerTimeTest, TheValueIsRfc3339InUtc) {
-  EXPECT_EQ(trigger_time_value(at("2024-05-01T12:00:09Z")), "2024-05-01T12:00:09Z");
-  EXPECT_EQ(trigger_time_value(at("2024-05-01T14:00:09+02:00")), "2024-05-01T12:00:09Z");
+  EXPECT_EQ(format_rfc3339(at("2024-05-01T12:00:09Z")), "2024-05-01T12:00:09Z");
+  EXPECT_EQ(format_rfc3339(at("2024-05-01T14:00:09+02:00")), "2024-05-01T12:00:09Z");
 }
 
 // --- the slices -----------------------------------------------------------------------------
