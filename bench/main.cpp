@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
       {"snapshot", bench::run_snapshot},
       {"diff", bench::run_diff},
       {"wait-settled", bench::run_wait_settled},
-      {"report", bench::run_report}};
+      {"report", bench::run_report},
+      {"memory", bench::run_memory}};
   if (argc < 2 || !scenarios.contains(argv[1])) {
     std::cerr << "usage: hso-bench SCENARIO [--name=value...]; scenarios:";
     for (const auto& [name, unused] : scenarios)

@@ -66,13 +66,18 @@ cpu_phase latency-burst "${bench}" latency --namespace=bench-lat-burst --pods="$
   --rate=0 --dns="${CLUSTER_DNS}" --dns-every=50 >"${work}/latency-burst.json"
 
 for ((r = 1; r <= repeat; r++)); do
-  say "throughput ${r}/${repeat}: ${throughput_pods} pods ask at once; then the write floor"
+  say "throughput ${r}/${repeat}: ${throughput_pods} pods ask at once; then the write floors"
   new_namespace "bench-tput-${r}"
   cpu_phase throughput "${bench}" throughput --namespace="bench-tput-${r}" \
     --pods="${throughput_pods}" >>"${work}/throughput.jsonl"
   new_namespace "bench-floor-${r}"
   "${bench}" write-floor --namespace="bench-floor-${r}" --count="${throughput_pods}" \
     --threads="${workers}" >>"${work}/floor.jsonl"
+  # The like-for-like floor: the same creates beside the driver's own pod patches, which the
+  # throughput window holds too (BENCHMARKS.md, Session 7).
+  new_namespace "bench-floor-patched-${r}"
+  "${bench}" write-floor --namespace="bench-floor-patched-${r}" --count="${throughput_pods}" \
+    --threads="${workers}" --patch-pods="${throughput_pods}" >>"${work}/floor-patched.jsonl"
 done
 
 say "restart: SIGTERM, start again with --resync-period=${idle_resync}; writes until settled"

@@ -16,5 +16,6 @@ int run_snapshot(Args& args);
 int run_diff(Args& args);
 int run_wait_settled(Args& args);
 int run_report(Args& args);
+int run_memory(Args& args);
 
 }  // namespace bench

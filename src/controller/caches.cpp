@@ -1,13 +1,14 @@
 #include "hso/controller/caches.hpp"
 
 #include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/owned_fields.hpp"
 #include "hso/util/object_key.hpp"
 
 namespace hso::controller {
 
 std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
                                                 ReconcileKeyOf key_of) {
-  auto packed = PackedObject::pack(object);
+  auto packed = PackedObject::pack(reconciler::reconciled_fields(object));
   if (!packed)
     return std::nullopt;
   return OwnedObject{std::move(*packed), key_of(object)};

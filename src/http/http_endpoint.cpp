@@ -8,12 +8,22 @@
 #include <utility>
 
 namespace hso::http {
+namespace {
+
+constexpr std::size_t kHandlerThreads = 2;
+
+}  // namespace
 
 HttpEndpoint::HttpEndpoint(std::string name, std::unique_ptr<httplib::Server> server)
     : name_(std::move(name)), server_(std::move(server)) {
   // Probes and scrapes are small and seconds apart: one request per connection, so an idle
   // kept-alive connection never delays stop(), and short timeouts for slow clients.
   server_->set_keep_alive_max_count(1);
+  // Two handler threads rather than httplib's eight: a request here takes milliseconds, and each
+  // idle thread's stack cost about 16 KiB of resident memory (12 threads less: 0.2 MiB of the
+  // empty-cluster figure, BENCHMARKS.md, Session 7). A third request at once waits in the queue;
+  // nothing is refused.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kHandlerThreads); };
   server_->set_read_timeout(2, 0);
   server_->set_write_timeout(5, 0);
   server_->set_payload_max_length(std::size_t{64} * 1024);

@@ -8,7 +8,6 @@
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
 #include "hso/reconciler/ownership.hpp"
-#include "hso/util/object_key.hpp"
 #include "hso/util/time_format.hpp"
 
 namespace hso::reconciler {
@@ -75,24 +74,24 @@ ApiEventRecorder::ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetri
       reporting_instance_(std::move(reporting_instance)),
       max_remembered_(max_remembered) {}
 
-bool ApiEventRecorder::remembered(const std::string& name) {
+bool ApiEventRecorder::remembered(std::uint64_t id) {
   MutexLock lock(mutex_);
-  return reported_.contains(name);
+  return reported_.contains(id);
 }
 
-void ApiEventRecorder::remember(const std::string& name) {
+void ApiEventRecorder::remember(std::uint64_t id) {
   MutexLock lock(mutex_);
   // Forgetting everything at the cap costs at most one GET per report, never a duplicate Event:
   // the Event names are deterministic and looked up before creating.
   if (reported_.size() >= max_remembered_)
     reported_.clear();
-  reported_.insert(name);
+  reported_.insert(id);
 }
 
 void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
                               std::string_view action, std::string_view note) {
   const std::string name = event_name(pod, reason);
-  const std::string memory_key = object_key(pod.namespace_name, name);
+  const std::uint64_t memory_key = fnv1a(pod.namespace_name, name);
   if (remembered(memory_key))
     return;
   try {

@@ -346,7 +346,7 @@ void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>&
   std::set<std::string> before;
   {
     MutexLock lock(state_mutex_);
-    if (const auto it = key_states_.find(key.str()); it != key_states_.end()) {
+    if (const auto it = skip_states_.find(key.str()); it != skip_states_.end()) {
       before = it->second.skip_ids;
     }
   }
@@ -361,35 +361,41 @@ void Reconciler::report_skips(const ServiceKey& key, const std::vector<PodSkip>&
 
 bool Reconciler::held_by_another_last_time(const ServiceKey& key) {
   MutexLock lock(state_mutex_);
-  const auto state = key_states_.find(key.str());
-  return state != key_states_.end() &&
+  const auto state = skip_states_.find(key.str());
+  return state != skip_states_.end() &&
          state->second.skipped.contains(metrics::SkipReason::kForeignService);
 }
 
 void Reconciler::track(const ServiceKey& key, const Candidates& candidates, bool managed) {
-  KeyState state;
-  state.managed = managed;
+  SkipState state;
   for (const PodSkip& skip : candidates.skipped) {
     ++state.skipped[skip.reason];
     state.skip_ids.insert(skip_id(skip));
   }
+  std::string key_text = key.str();
   MutexLock lock(state_mutex_);
-  KeyState& current = key_states_[key.str()];
-  managed_total_ += (state.managed ? 1 : 0);
-  managed_total_ -= (current.managed ? 1 : 0);
-  for (const auto& [reason, count] : current.skipped)
-    skipped_totals_[reason] -= count;
+  const bool managed_changed =
+      managed ? managed_keys_.insert(key_text).second : managed_keys_.erase(key_text) > 0;
+  const auto current = skip_states_.find(key_text);
+  const bool had_skips = current != skip_states_.end();
+  if (had_skips) {
+    for (const auto& [reason, count] : current->second.skipped)
+      skipped_totals_[reason] -= count;
+  }
   for (const auto& [reason, count] : state.skipped)
     skipped_totals_[reason] += count;
-  const bool reasons_changed = state.skipped != current.skipped;
-  const bool managed_changed = state.managed != current.managed;
-  if (!state.managed && state.skipped.empty()) {
-    key_states_.erase(key.str());
+  const bool reasons_changed =
+      had_skips ? state.skipped != current->second.skipped : !state.skipped.empty();
+  if (state.skipped.empty()) {
+    if (had_skips)
+      skip_states_.erase(current);
+  } else if (had_skips) {
+    current->second = std::move(state);
   } else {
-    current = std::move(state);
+    skip_states_.emplace(std::move(key_text), std::move(state));
   }
   if (managed_changed)
-    metrics_.set_pods_managed(managed_total_);
+    metrics_.set_pods_managed(managed_keys_.size());
   if (reasons_changed) {
     for (const auto& [reason, count] : skipped_totals_)
       metrics_.set_pods_skipped(reason, count);

@@ -47,8 +47,9 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
                                                const std::string& pod_annotation,
                                                bool legacy_endpoints);
 
-// What an owned-object store keeps of an object: PackedObject::pack (everything but managedFields,
-// packed) and the object's reconcile key by `key_of`; nullopt for anything but a JSON object.
+// What an owned-object store keeps of an object: the fields the reconciler reads
+// (reconciler::reconciled_fields), packed, and the object's reconcile key by `key_of` (worked out
+// from the whole object); nullopt for anything but a JSON object.
 std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
                                                 ReconcileKeyOf key_of);
 

@@ -18,27 +18,28 @@ enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
 // for a Service only namespace, name, creation time and spec.hostname are kept (the rest stays
 // empty), so that most pods of a big cluster cost little and their status changes are no updates.
 struct PodInfo {
+  // Members by size, largest first: no padding between them (16 bytes less per kept pod).
   std::string namespace_name;
   std::string name;
   std::string uid;
-  std::chrono::sys_seconds created{};
-  bool wants_service = false;  // the configured annotation is exactly "true"
   // The annotation's value when it is neither "true", "false" nor empty ("True", "yes", " true"):
   // such a pod gets a Warning Event saying what to write, and no Service. Empty otherwise.
   std::string unread_annotation;
   std::string spec_hostname;  // empty when not set
   std::string node_name;
-  PodPhase phase = PodPhase::kUnknown;
   // status.podIPs (status.podIP when podIPs is absent): valid addresses, at most one per family.
   std::vector<std::string> pod_ips;
-  bool terminating = false;  // metadata.deletionTimestamp is set
-  bool ready = false;        // the Ready condition is "True"
+  // The named container ports (named_ports.hpp), sorted by name; empty for most pods.
+  std::vector<NamedPort> named_ports;
+  std::chrono::sys_seconds created{};
   // When the pod last changed in a way that can move its endpoints (pod_trigger_time in
   // trigger_time.hpp): written on its slices as endpoints.kubernetes.io/last-change-trigger-time.
   // Zero (the epoch) when unknown, and for pods that do not ask for a Service.
   std::chrono::sys_seconds last_change{};
-  // The named container ports (named_ports.hpp), sorted by name; empty for most pods.
-  std::vector<NamedPort> named_ports;
+  PodPhase phase = PodPhase::kUnknown;
+  bool wants_service = false;  // the configured annotation is exactly "true"
+  bool terminating = false;    // metadata.deletionTimestamp is set
+  bool ready = false;          // the Ready condition is "True"
 
   friend bool operator==(const PodInfo&, const PodInfo&) = default;
 };

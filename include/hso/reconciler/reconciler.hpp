@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 
 #include "hso/kube/api_client.hpp"
 #include "hso/metrics/sinks.hpp"
@@ -105,15 +106,16 @@ class Reconciler {
   WriteExpectations written_;
 
   // What the last pass over each key found, for the pods_managed / pods_skipped gauges and so a
-  // skip is logged once rather than on every resync.
-  struct KeyState {
-    bool managed = false;
+  // skip is logged once rather than on every resync. Nearly every key is managed without skips:
+  // it costs one set entry, not a map node with two empty containers (about 100 bytes less per
+  // annotated pod; BENCHMARKS.md, Session 7).
+  struct SkipState {
     std::map<metrics::SkipReason, std::size_t> skipped;
     std::set<std::string> skip_ids;  // "<pod uid>|<reason>"
   };
   Mutex state_mutex_;
-  std::map<std::string, KeyState> key_states_ HSO_GUARDED_BY(state_mutex_);
-  std::size_t managed_total_ HSO_GUARDED_BY(state_mutex_) = 0;
+  std::unordered_set<std::string> managed_keys_ HSO_GUARDED_BY(state_mutex_);
+  std::map<std::string, SkipState> skip_states_ HSO_GUARDED_BY(state_mutex_);  // keys with skips
   std::map<metrics::SkipReason, std::size_t> skipped_totals_ HSO_GUARDED_BY(state_mutex_);
 };
 

@@ -29,8 +29,8 @@ enum class OwnedKind {
   kEndpoints,       // the core/v1 Endpoints with this name
 };
 
-// Objects as the API server returned them (whole objects, or at least metadata, spec and for
-// slices/Endpoints their addresses). A stale answer is fine: writes carry resourceVersion or uid
+// Objects as the API server returned them (whole objects, or at least their reconciled_fields,
+// owned_fields.hpp). A stale answer is fine: writes carry resourceVersion or uid
 // preconditions and are retried. An implementation answers one question, find(); the reconciler
 // asks it through the three named reads.
 class OwnedObjectSource {

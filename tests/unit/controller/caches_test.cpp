@@ -83,6 +83,34 @@ TEST(PackedObjectTest, EqualObjectsPackEqualAndAChangeDoesNot) {
   EXPECT_EQ(PackedObject::pack(object), PackedObject::pack(other_manager));
 }
 
+TEST(PackedObjectTest, PacksTheCommonStringsShortAndStaysLosslessForAnyString) {
+  json object = service("default", "web-0");
+  object["metadata"]["annotations"] = {
+      {"odd", std::string("\0\x01", 2)},  // looks like a packed common string
+      {std::string("\0lead", 5), std::string(1, '\0')},
+      {"empty", ""},
+      {"ClusterIP", "metadata"},  // common strings where others would not put them
+      {"unicode", "h\u00e9"},
+      {"uid", "0b6c1f8e-2f57-4d1a-9d1e-0123456789ab"},  // packed as 16 bytes
+      {"upper-case uid", "0B6C1F8E-2F57-4D1A-9D1E-0123456789AB"},
+      {"dashless uid", "0b6c1f8e2f574d1a9d1e0123456789abcdef"},
+      {"marker", std::string("\0\xff", 2) + "0123456789abcdef"}};
+  object["spec"]["type"] = "ClusterIP";
+  const auto packed = PackedObject::pack(object);
+  ASSERT_TRUE(packed.has_value());
+  json expected = object;
+  expected["metadata"].erase("managedFields");
+  EXPECT_EQ(packed->unpack(), expected);
+  EXPECT_LT(packed->size_bytes(), json::to_msgpack(expected).size() * 3 / 4);
+}
+
+TEST(PackedObjectTest, OnlyTheTopLevelMetadataLosesItsManagedFields) {
+  json object = {{"metadata", {{"name", "x"}}},
+                 {"spec", {{"managedFields", "not metadata's"}}},
+                 {"managedFields", "not metadata's either"}};
+  EXPECT_EQ(PackedObject::pack(object)->unpack(), object);
+}
+
 class CacheDirectoryTest : public ::testing::Test {
  protected:
   CacheDirectoryTest() {
@@ -103,6 +131,9 @@ TEST_F(CacheDirectoryTest, AnswersFromTheScopeOfTheNamespace) {
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->at("metadata").at("namespace"), "team-a");
   EXPECT_FALSE(found->at("metadata").contains("managedFields"));
+  // Only the fields the reconciler reads are kept (reconciler::reconciled_fields).
+  EXPECT_FALSE(found->contains("apiVersion"));
+  EXPECT_EQ(found->at("spec").at("clusterIP"), "None");
   EXPECT_EQ(directory.service("team-c", "web-0"), nullptr);
   EXPECT_EQ(directory.service("team-a", "web-1"), nullptr);
   EXPECT_EQ(directory.endpoints("team-a", "web-0"), nullptr);  // no legacy Endpoints there
