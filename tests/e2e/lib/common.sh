@@ -134,7 +134,7 @@ e2e_cleanup() {
     if ! sanitizer_clean "${name}"; then
       say "operator ${name}: sanitizer report in its log:"
       grep -n -A 30 -E "${SANITIZER_REPORT_PATTERN}" \
-        "${E2E_STATE}/operators/${name}/log" | head -n 80 >&2
+        "${E2E_STATE}/operators/${name}/log" | head -n 80 >&2 || true
       rc=1
     fi
   done
@@ -770,7 +770,7 @@ dump_diagnostics() {
       printf -- '--- namespace %s: pods\n' "${namespace}"
       k -n "${namespace}" get pods -o wide --show-labels 2>&1
       printf -- '--- namespace %s: services, endpointslices, endpoints (yaml)\n' "${namespace}"
-      k -n "${namespace}" get services,endpointslices,endpoints -o yaml 2>/dev/null | head -n 400
+      k -n "${namespace}" get services,endpointslices,endpoints -o yaml 2>/dev/null | head -n 400 || true
       printf -- '--- namespace %s: events\n' "${namespace}"
       k -n "${namespace}" get events.events.k8s.io \
         -o custom-columns=TYPE:.type,REASON:.reason,REGARDING:.regarding.name,NOTE:.note 2>&1 | head -n 60 || true
