@@ -23,9 +23,8 @@ std::optional<NamespaceLabels> project_namespace(const nlohmann::json& object) {
 
 NamespaceSelection::NamespaceSelection(LabelSelector selector)
     : selector_(std::move(selector)),
-      store_(
-          "namespaces", project_namespace,
-          [this](const NamespaceLabels& ns) { return selector_.matches(ns.labels); }) {}
+      store_("namespaces", project_namespace,
+             [this](const NamespaceLabels& ns) { return selector_.matches(ns.labels); }) {}
 
 bool NamespaceSelection::selected(std::string_view namespace_name) const {
   return store_.get(namespace_name) != nullptr;
@@ -39,7 +38,8 @@ void NamespaceSelection::enqueue_changes(const std::vector<std::unique_ptr<Scope
     for (const auto& scope : scopes)
       list_namespace_keys(*scope, ns->name, [&queue](const std::string& key) { queue.add(key); });
   };
-  store_.on_add([enqueue](const std::string&, const NamespaceStore::Ptr& added) { enqueue(added); });
+  store_.on_add(
+      [enqueue](const std::string&, const NamespaceStore::Ptr& added) { enqueue(added); });
   store_.on_delete(
       [enqueue](const std::string&, const NamespaceStore::Ptr& last) { enqueue(last); });
   // An update keeps a namespace selected (one that stops matching is reported deleted): nothing
@@ -66,8 +66,8 @@ void add_namespace_indexes(ScopeCaches& scope) {
        {scope.services.get(), scope.endpoint_slices.get(), scope.endpoints.get()}) {
     if (store == nullptr)
       continue;
-    store->add_index(index,
-                     [](const OwnedObject& object) { return namespace_of_key(object.reconcile_key); });
+    store->add_index(
+        index, [](const OwnedObject& object) { return namespace_of_key(object.reconcile_key); });
   }
 }
 

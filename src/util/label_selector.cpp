@@ -50,8 +50,7 @@ class Parser {
       if (after.kind == Kind::kEnd)
         return found;
       if (after.kind != Kind::kComma) {
-        throw SelectorError("expected ',' or the end after a requirement, found " +
-                            shown(after));
+        throw SelectorError("expected ',' or the end after a requirement, found " + shown(after));
       }
     }
   }
@@ -148,8 +147,8 @@ class Parser {
 
   static std::string value(std::string_view text, const std::string& key) {
     if (!is_label_value(text)) {
-      throw SelectorError(quoted(text) + " is not a valid label value (for the key " +
-                          quoted(key) + ")");
+      throw SelectorError(quoted(text) + " is not a valid label value (for the key " + quoted(key) +
+                          ")");
     }
     return std::string(text);
   }
@@ -170,15 +169,15 @@ class Parser {
   // After in or notin: "(" value {"," value} ")".
   std::vector<std::string> value_list(const std::string& key) {
     if (const Token open = next(); open.kind != Kind::kOpen) {
-      throw SelectorError("expected '(' after in or notin for the key " + quoted(key) +
-                          ", found " + shown(open));
+      throw SelectorError("expected '(' after in or notin for the key " + quoted(key) + ", found " +
+                          shown(open));
     }
     std::vector<std::string> values;
     while (true) {
       const Token token = next();
       if (token.kind != Kind::kWord) {
-        throw SelectorError("expected a value in the list of the key " + quoted(key) +
-                            ", found " + shown(token) + " (a list may not be empty)");
+        throw SelectorError("expected a value in the list of the key " + quoted(key) + ", found " +
+                            shown(token) + " (a list may not be empty)");
       }
       values.push_back(value(token.text, key));
       const Token after = next();
@@ -267,10 +266,9 @@ std::string LabelSelector::str() const {
 }
 
 bool LabelSelector::matches(const Labels& labels) const {
-  return std::all_of(requirements_.begin(), requirements_.end(),
-                     [&labels](const LabelRequirement& requirement) {
-                       return requirement.matches(labels);
-                     });
+  return std::all_of(
+      requirements_.begin(), requirements_.end(),
+      [&labels](const LabelRequirement& requirement) { return requirement.matches(labels); });
 }
 
 }  // namespace hso

@@ -58,12 +58,13 @@ json owned_service(const std::string& ns, const std::string& name) {
 }
 
 json owned_slice(const std::string& ns, const std::string& name, const std::string& service) {
-  return {{"apiVersion", "discovery.k8s.io/v1"},
-          {"kind", "EndpointSlice"},
-          {"metadata",
-           {{"name", name}, {"namespace", ns}, {"labels", {{"kubernetes.io/service-name", service}}}}},
-          {"addressType", "IPv4"},
-          {"endpoints", json::array()}};
+  return {
+      {"apiVersion", "discovery.k8s.io/v1"},
+      {"kind", "EndpointSlice"},
+      {"metadata",
+       {{"name", name}, {"namespace", ns}, {"labels", {{"kubernetes.io/service-name", service}}}}},
+      {"addressType", "IPv4"},
+      {"endpoints", json::array()}};
 }
 
 LabelSelector selector(const std::string& text) {
@@ -157,9 +158,8 @@ class NamespaceEnqueueTest : public ::testing::Test {
 TEST_F(NamespaceEnqueueTest, ANamespaceThatStartsMatchingEnqueuesEveryKeyInIt) {
   fill_two_namespaces();
   selection.store().upsert(namespace_object("team-a", {{"hso-test", "on"}}));
-  EXPECT_THAT(take_queued(),
-              UnorderedElementsAre("team-a/web-0", "team-a/web-1", "team-a/orphan", "team-a/gone",
-                                   "team-a/legacy"));
+  EXPECT_THAT(take_queued(), UnorderedElementsAre("team-a/web-0", "team-a/web-1", "team-a/orphan",
+                                                  "team-a/gone", "team-a/legacy"));
 }
 
 TEST_F(NamespaceEnqueueTest, ANamespaceThatStopsMatchingEnqueuesEveryKeyInIt) {
@@ -167,9 +167,8 @@ TEST_F(NamespaceEnqueueTest, ANamespaceThatStopsMatchingEnqueuesEveryKeyInIt) {
   selection.store().upsert(namespace_object("team-a", {{"hso-test", "on"}}));
   take_queued();
   selection.store().upsert(namespace_object("team-a", {{"hso-test", "off"}}));
-  EXPECT_THAT(take_queued(),
-              UnorderedElementsAre("team-a/web-0", "team-a/web-1", "team-a/orphan", "team-a/gone",
-                                   "team-a/legacy"));
+  EXPECT_THAT(take_queued(), UnorderedElementsAre("team-a/web-0", "team-a/web-1", "team-a/orphan",
+                                                  "team-a/gone", "team-a/legacy"));
 }
 
 TEST_F(NamespaceEnqueueTest, ADeletedSelectedNamespaceEnqueuesEveryKeyInIt) {
