@@ -16,9 +16,10 @@ e2e_init nssel
 ns_a=$(new_namespace nssel-a)
 ns_b=$(new_namespace nssel-b)
 k label namespace "${ns_a}" "${SELECTOR_LABEL}=on" >/dev/null
-# --namespace= (empty) keeps start_operator from adding --namespace $ns: the selector needs every
-# namespace watched.
-start_operator main --namespace= --namespace-selector "${SELECTOR_LABEL}=on"
+# An empty --namespace (every namespace; the selector needs them all) keeps start_operator from
+# adding --namespace $ns. A separate empty argument: CLI11 would take the next one for
+# "--namespace=".
+start_operator main --namespace "" --namespace-selector "${SELECTOR_LABEL}=on"
 wait_for_leader main
 printf '%s\n' "$(operator_pid main)" >"${E2E_STATE}/main.pid"
 
