@@ -152,6 +152,9 @@ TEST_F(CommandLineTest, NamespaceSelectorRefusesANamespaceList) {
   const std::string error = error_of({"--namespace", "a", "--namespace-selector", "team=a"});
   EXPECT_NE(error.find("--namespace-selector"), std::string::npos) << error;
   EXPECT_NE(error.find("cannot be combined with --namespace"), std::string::npos) << error;
+  // An empty --namespace is every namespace: no conflict.
+  EXPECT_EQ(config_of({"--namespace", "", "--namespace-selector", "team=a"}).namespace_selector,
+            "team=a");
   ScopedEnv ns("NAMESPACE", "team-a");
   EXPECT_NE(error_of({"--namespace-selector", "team=a"}).find("cannot be combined"),
             std::string::npos);
