@@ -3,15 +3,18 @@
 # hso-test=on; namespaces start and stop matching by their labels, with no restart: a matching
 # namespace's annotated pods get their Services (asked of the local CoreDNS with dig), a namespace
 # that stops matching loses the operator's own Services and EndpointSlices and nothing else.
+# Last, the manifests' RBAC with manifests/namespace-selector-rbac.yaml is enough for it.
 e2e_dir=$(dirname "${BASH_SOURCE[0]}")
 [[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
 # shellcheck source=lib/common.sh
 source "${e2e_dir}/lib/common.sh"
+# shellcheck source=lib/packaging.sh
+source "${e2e_dir}/lib/packaging.sh"
 
 readonly SELECTOR_LABEL=hso-test
 readonly NAMESPACE_WATCH_EVENTS=headless_service_operator_watch_events_total
 
-e2e_init nssel
+pkg_init nssel
 # Namespace A starts labelled, B does not; the operator's Lease stays in $ns (never labelled).
 ns_a=$(new_namespace nssel-a)
 ns_b=$(new_namespace nssel-b)
@@ -139,10 +142,61 @@ case_5() {
   assert_present service user-svc "${ns_a}"
 }
 
+# Case 6: with nothing but a token of the manifests' ServiceAccount, bound by rbac.yaml and
+# namespace-selector-rbac.yaml, the operator is ready (its Namespace watch synced), gives a pod in
+# a labelled namespace its Service and meets no 403; the right to list Namespaces comes from
+# namespace-selector-rbac.yaml, and it may not change them.
+case_6() {
+  if operator_alive main; then stop_operator main; fi
+  local opns suffix overlay file kubeconfig sa binding ip
+  opns=$(new_namespace nssel-op)
+  suffix=$(pkg_unique_suffix)
+  sa="${PKG_NAME}-${suffix}"
+  binding="${PKG_NAME}-namespaces-${suffix}"
+  overlay=$(mktemp -d "${E2E_STATE}/overlay.XXXXXX")
+  file="${E2E_STATE}/rbac.yaml"
+  kubeconfig="${E2E_STATE}/token.kubeconfig"
+  cp "${PKG_MANIFESTS}/rbac.yaml" "${PKG_MANIFESTS}/namespace-selector-rbac.yaml" "${overlay}/"
+  cat >"${overlay}/kustomization.yaml" <<KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [rbac.yaml, namespace-selector-rbac.yaml]
+namespace: ${opns}
+nameSuffix: "-${suffix}"
+KUSTOMIZATION
+  k kustomize "${overlay}" >"${file}"
+  local object
+  for object in $(pkg_objects "${file}" | awk -F / '$1 == "ClusterRole" || $1 == "ClusterRoleBinding" { print tolower($1) "/" $3 }'); do
+    pkg_track "${object}"
+  done
+  k apply -f "${file}" >/dev/null
+  wait_for "ServiceAccount ${opns}/${sa}" 30 k -n "${opns}" get serviceaccount "${sa}"
+  pkg_token_kubeconfig "${sa}" "${opns}" "${kubeconfig}"
+  tk() { KUBECONFIG=${kubeconfig} kubectl --request-timeout=20s "$@" 2>/dev/null; }
+  assert_eq yes "$(tk auth can-i list namespaces)" "list namespaces"
+  assert_eq yes "$(tk auth can-i watch namespaces)" "watch namespaces"
+  assert_eq no "$(tk auth can-i update namespaces)" "update namespaces"
+  launch_operator rbac "${kubeconfig}" --namespace "" --namespace-selector "${SELECTOR_LABEL}=on" \
+    --leader-election-namespace "${opns}"
+  pkg_wait_ready rbac
+  make_pod -n "${ns_a}" web-rbac
+  ip=$(wait_pod_ip web-rbac "${ns_a}")
+  wait_for "Service web-rbac in ${ns_a}" 40 exists service web-rbac "${ns_a}"
+  wait_for "slice for web-rbac with ${ip}" 30 equals "${ip}" slice_ips_line web-rbac "" "${ns_a}"
+  local forbidden
+  forbidden=$(forbidden_lines rbac)
+  [[ -z "${forbidden}" ]] || fail "403s with the manifests' RBAC: ${forbidden:0:800}"
+  forbidden=$(metric_403_samples rbac)
+  [[ -z "${forbidden}" ]] || fail "403s counted with the manifests' RBAC: ${forbidden}"
+  stop_operator rbac
+  k delete clusterrolebinding "${binding}" >/dev/null
+  wait_for "list namespaces refused without ${binding}" 30 equals no tk auth can-i list namespaces
+}
+
 run_case 1 "a labelled namespace: the annotated pod gets its Service and resolves" case_1
 run_case 2 "an unlabelled namespace: no Service, no slice, no name" case_2
 run_case 3 "labelling a namespace brings its Services without a restart" case_3
 run_case 4 "unlabelling a namespace deletes only what the operator owns there" case_4
 run_case 5 "labelling it again brings the Services back" case_5
-stop_operator main
+run_case 6 "the manifests' RBAC with namespace-selector-rbac.yaml is enough" case_6
 e2e_finish
