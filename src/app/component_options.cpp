@@ -15,6 +15,7 @@ controller::ControllerOptions controller_options(const config::OperatorConfig& c
   return {.namespaces = config.namespaces,
           .pod_annotation = config.pod_annotation,
           .pod_selector = config.pod_selector,
+          .namespace_selector = config.namespace_selector,
           .workers = config.workers,
           .resync_period = config.resync_period,
           .reconcile = reconcile_options(config)};

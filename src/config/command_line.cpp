@@ -10,6 +10,7 @@
 #include "hso/build_info.hpp"
 #include "hso/config/duration.hpp"
 #include "hso/util/k8s_names.hpp"
+#include "hso/util/label_selector.hpp"
 
 namespace hso::config {
 namespace {
@@ -113,6 +114,14 @@ void validate(const OperatorConfig& config) {
   if (!config.metrics_cert_file.empty() && !config.metrics_secure) {
     throw CLI::ValidationError("--metrics-cert-file", "needs --metrics-secure");
   }
+  // Chosen over applying the selector to the listed namespaces: a list already says which
+  // namespaces, and the selector would need cluster-wide rights on Namespaces that a namespaced
+  // install does not have.
+  if (!config.namespace_selector.empty() && !config.namespaces.empty()) {
+    throw CLI::ValidationError("--namespace-selector",
+                               "cannot be combined with --namespace: it selects among all "
+                               "namespaces (leave --namespace empty)");
+  }
 }
 
 // What to watch and how to reach the API server.
@@ -130,6 +139,21 @@ void add_source_options(CLI::App& run, OperatorConfig& config) {
   run.add_option("--pod-selector", config.pod_selector,
                  "Label selector that limits the watched pods (applied by the API server)")
       ->envname("POD_SELECTOR");
+  run.add_option_function<std::string>(
+         "--namespace-selector",
+         [&config](const std::string& text) {
+           std::string error;
+           const auto selector = LabelSelector::parse(text, &error);
+           if (!selector)
+             throw CLI::ValidationError("--namespace-selector", error);
+           // Canonical: one line for the start-up log; blank is "every namespace", as when the
+           // flag is not given.
+           config.namespace_selector = selector->str();
+         },
+         "Label selector over Namespaces: only pods in matching namespaces get Services, "
+         "and a namespace that stops matching is cleaned up; empty: every namespace")
+      ->envname("NAMESPACE_SELECTOR")
+      ->type_name("SELECTOR");
   run.add_option("--context", config.context,
                  "Kubeconfig context to use; when set, the kubeconfig is used, not in-cluster")
       ->envname("KUBERNETES_CONTEXT");

@@ -26,8 +26,9 @@ std::string describe(const OperatorConfig& config) {
   std::ostringstream line;
   line << std::boolalpha << "namespace=" << joined(config.namespaces, "all")
        << " pod-annotation=" << config.pod_annotation
-       << " pod-selector=" << or_none(config.pod_selector) << " workers=" << config.workers
-       << " kube-api-qps=" << config.kube_api_qps;
+       << " pod-selector=" << or_none(config.pod_selector)
+       << " namespace-selector=" << or_none(config.namespace_selector)
+       << " workers=" << config.workers << " kube-api-qps=" << config.kube_api_qps;
   if (config.kube_api_qps > 0)
     line << " kube-api-burst=" << config.kube_api_burst;
   line << " publish-not-ready=" << config.publish_not_ready

@@ -29,8 +29,8 @@ HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
       // written back to back and its Event follows (as client-go's recorder does).
       events_(std::make_unique<reconciler::ApiEventRecorder>(writer, metrics.reconcile, clock,
                                                              std::move(instance_id))),
-      reconciler_(writer, watches_.directory(), watches_.directory(), events_, metrics.reconcile,
-                  clock, options.reconcile),
+      reconciler_(writer, watches_.pods(), watches_.directory(), events_, metrics.reconcile, clock,
+                  options.reconcile),
       key_reconciler_(reconciler_),
       runtime_(watches_, key_reconciler_, worker_options(options), clock, &metrics.queue) {
   watches_.enqueue_changes(runtime_.queue());

@@ -1,5 +1,6 @@
 #include "hso/controller/service_watches.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include "hso/controller/scope_handlers.hpp"
@@ -11,6 +12,8 @@ namespace hso::controller {
 ServiceWatches::ServiceWatches(kube::ApiClient& reader, const ControllerOptions& options,
                                metrics::WatchMetrics& metrics, const Clock& clock)
     : metrics_(metrics), clock_(clock) {
+  if (!options.namespace_selector.empty())
+    build_namespace_selection(reader, options.namespace_selector);
   if (options.namespaces.empty()) {
     build_scope(reader, options, "");
   } else {
@@ -18,6 +21,34 @@ ServiceWatches::ServiceWatches(kube::ApiClient& reader, const ControllerOptions&
       build_scope(reader, options, namespace_name);
   }
   directory_ = std::make_unique<CacheDirectory>(scopes_);
+  if (namespaces_)
+    selected_pods_ = std::make_unique<SelectedNamespacePods>(*directory_, *namespaces_);
+}
+
+void ServiceWatches::build_namespace_selection(kube::ApiClient& reader,
+                                               const std::string& selector) {
+  std::string error;
+  auto parsed = LabelSelector::parse(selector, &error);
+  if (!parsed)
+    throw std::invalid_argument("namespace selector: " + error);
+  namespaces_ = std::make_unique<NamespaceSelection>(std::move(*parsed));
+  // Every Namespace, matched here rather than by the server: one that stops matching must be
+  // seen leaving, and the store keeps only the matching ones.
+  informer::ReflectorOptions reflector;
+  reflector.resource = std::string(kube::kNamespaces.plural);
+  reflector.collection_path = kube::collection_path(kube::kNamespaces);
+  reflector.stream_lists = true;
+  informer::ReflectorEnvironment environment;
+  environment.metrics = &metrics_;
+  environment.clock = &clock_;
+  reflectors_.push_back(std::make_unique<informer::Reflector>(
+      reader, namespaces_->store(), std::move(reflector), std::move(environment)));
+}
+
+reconciler::PodSource& ServiceWatches::pods() {
+  if (selected_pods_)
+    return *selected_pods_;
+  return *directory_;
 }
 
 ServiceWatches::~ServiceWatches() {
@@ -28,6 +59,8 @@ void ServiceWatches::build_scope(kube::ApiClient& reader, const ControllerOption
                                  const std::string& namespace_name) {
   auto scope =
       make_scope_caches(namespace_name, options.pod_annotation, options.reconcile.legacy_endpoints);
+  if (namespaces_)
+    add_namespace_indexes(*scope);
   auto add_reflector = [&](informer::ObjectSink& sink, const kube::ApiResource& resource,
                            std::string_view label_selector) {
     informer::ReflectorOptions reflector;
@@ -57,6 +90,8 @@ void ServiceWatches::build_scope(kube::ApiClient& reader, const ControllerOption
 void ServiceWatches::enqueue_changes(workqueue::WorkQueue& queue) {
   for (auto& scope : scopes_)
     controller::enqueue_changes(*scope, queue);
+  if (namespaces_)
+    namespaces_->enqueue_changes(scopes_, queue);
 }
 
 void ServiceWatches::start() {

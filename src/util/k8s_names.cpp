@@ -54,11 +54,17 @@ bool is_qualified_name(std::string_view key) {
       return false;
     name = key.substr(slash + 1);
   }
-  if (name.empty() || name.size() > kMaxLabelLength)
+  return !name.empty() && is_label_value(name);
+}
+
+bool is_label_value(std::string_view value) {
+  if (value.empty())
+    return true;
+  if (value.size() > kMaxLabelLength)
     return false;
-  if (!is_alnum(name.front()) || !is_alnum(name.back()))
+  if (!is_alnum(value.front()) || !is_alnum(value.back()))
     return false;
-  for (char c : name) {
+  for (char c : value) {
     if (!is_alnum(c) && c != '-' && c != '_' && c != '.')
       return false;
   }

@@ -9,6 +9,7 @@
 #include "hso/config/command_line.hpp"
 #include "hso/config/duration.hpp"
 #include "hso/util/k8s_names.hpp"
+#include "hso/util/label_selector.hpp"
 
 namespace {
 
@@ -26,6 +27,12 @@ void check_config(const OperatorConfig& config) {
   for (const auto& namespace_name : config.namespaces)
     FUZZ_CHECK(hso::is_dns1123_label(namespace_name));
   FUZZ_CHECK(hso::is_qualified_name(config.pod_annotation));
+  if (!config.namespace_selector.empty()) {
+    // Kept in canonical form, which the controller parses again.
+    const auto selector = hso::LabelSelector::parse(config.namespace_selector);
+    FUZZ_CHECK(selector.has_value() && selector->str() == config.namespace_selector);
+    FUZZ_CHECK(config.namespaces.empty());
+  }
   // 0 is the default: no client-side limit.
   FUZZ_CHECK(std::isfinite(config.kube_api_qps) && config.kube_api_qps >= 0);
   FUZZ_CHECK(config.kube_api_burst >= 1 && config.kube_api_burst <= 100000);
@@ -46,7 +53,8 @@ void check_config(const OperatorConfig& config) {
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // Flags fall back to these; the fuzzer's own environment must not decide.
-  for (const char* name : {"NAMESPACE", "POD_ANNOTATION", "POD_SELECTOR", "KUBERNETES_CONTEXT"})
+  for (const char* name :
+       {"NAMESPACE", "POD_ANNOTATION", "POD_SELECTOR", "NAMESPACE_SELECTOR", "KUBERNETES_CONTEXT"})
     ::unsetenv(name);
   return 0;
 }

@@ -105,6 +105,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail (printf "watchNamespaces: %q is not a valid namespace name" .) -}}
 {{- end -}}
 {{- end -}}
+{{- if and .Values.namespaceSelector .Values.watchNamespaces -}}
+{{- fail "namespaceSelector selects among all namespaces: it needs watchNamespaces empty" -}}
+{{- end -}}
 {{- if and .Values.metrics.certSecret (not .Values.metrics.secure) -}}
 {{- fail "metrics.certSecret needs metrics.secure=true" -}}
 {{- end -}}

@@ -13,6 +13,9 @@ struct OperatorConfig {
   std::vector<std::string> namespaces;  // empty: all namespaces
   std::string pod_annotation = "srcd.host/create-headless-service";
   std::string pod_selector;  // label selector, applied server-side
+  // A label selector over Namespaces (util/label_selector.hpp), checked at parse time: only pods
+  // in matching namespaces get Services. Empty: every namespace. Needs `namespaces` empty.
+  std::string namespace_selector;
 
   // How to reach the API server.
   std::string kubeconfig;  // --kubeconfig; empty: KUBECONFIG, in-cluster, ~/.kube/config

@@ -17,6 +17,9 @@ struct ControllerOptions {
   std::string pod_annotation;
   // The label selector of the pod watch, applied server-side (empty: every pod).
   std::string pod_selector;
+  // A label selector over Namespaces (namespace_selection.hpp); empty: every namespace, and no
+  // Namespace watch. Only with `namespaces` empty.
+  std::string namespace_selector;
   int workers = 4;
   // A pass over every key this often.
   std::chrono::milliseconds resync_period{600'000};

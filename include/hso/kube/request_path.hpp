@@ -13,6 +13,7 @@ struct ApiResource {
   std::string_view plural;              // "services"
 };
 
+inline constexpr ApiResource kNamespaces{"/api/v1", "namespaces"};
 inline constexpr ApiResource kPods{"/api/v1", "pods"};
 inline constexpr ApiResource kServices{"/api/v1", "services"};
 inline constexpr ApiResource kEndpoints{"/api/v1", "endpoints"};

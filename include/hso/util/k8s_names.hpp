@@ -16,5 +16,8 @@ bool is_dns1035_label(std::string_view name);
 // An annotation or label key: an optional DNS-1123 subdomain prefix and '/', then a name of at
 // most 63 characters of [A-Za-z0-9._-] that starts and ends alphanumeric.
 bool is_qualified_name(std::string_view key);
+// A label value: empty, or at most 63 characters of [A-Za-z0-9._-] that start and end
+// alphanumeric.
+bool is_label_value(std::string_view value);
 
 }  // namespace hso

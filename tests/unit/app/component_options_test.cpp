@@ -44,6 +44,13 @@ TEST(ControllerOptionsTest, ComeFromTheOperatorConfig) {
   EXPECT_EQ(options.resync_period, 90s);
   EXPECT_TRUE(options.reconcile.legacy_endpoints);
   EXPECT_EQ(options.reconcile.namespaces, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(options.namespace_selector, "");
+}
+
+TEST(ControllerOptionsTest, NamespaceSelector) {
+  config::OperatorConfig config;
+  config.namespace_selector = "team in (a,b)";
+  EXPECT_EQ(controller_options(config).namespace_selector, "team in (a,b)");
 }
 
 }  // namespace

@@ -121,6 +121,45 @@ TEST_F(CommandLineTest, NamespaceListIsSplitTrimmedAndDeduplicated) {
             (std::vector<std::string>{"a", "b", "c"}));
 }
 
+TEST_F(CommandLineTest, NamespaceSelectorIsOffByDefault) {
+  const auto config = config_of({});
+  EXPECT_EQ(config.namespace_selector, "");
+  EXPECT_NE(describe(config).find(" namespace-selector=none "), std::string::npos);
+  EXPECT_EQ(config_of({"--namespace-selector", " "}).namespace_selector, "")
+      << "blank selects every namespace, as no flag does";
+}
+
+TEST_F(CommandLineTest, NamespaceSelectorIsParsedAndKeptCanonical) {
+  const auto config = config_of({"--namespace-selector", "hso-test == on, tier in (web ,db),!old"});
+  EXPECT_EQ(config.namespace_selector, "hso-test=on,tier in (db,web),!old");
+  EXPECT_NE(describe(config).find(" namespace-selector=hso-test=on,tier in (db,web),!old "),
+            std::string::npos)
+      << describe(config);
+  ScopedEnv env("NAMESPACE_SELECTOR", "team=a");
+  EXPECT_EQ(config_of({}).namespace_selector, "team=a");
+  EXPECT_EQ(config_of({"--namespace-selector=team=b"}).namespace_selector, "team=b");
+}
+
+TEST_F(CommandLineTest, NamespaceSelectorErrorsNameTheFlagAndTheProblem) {
+  const std::string error = error_of({"--namespace-selector", "team in (a,)"});
+  EXPECT_EQ(error.rfind("error: --namespace-selector", 0), 0U) << error;
+  EXPECT_NE(error.find("a list may not be empty"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << "not one line: " << error;
+  EXPECT_NE(error_of({"--namespace-selector", "Bad Key"}).find("'Bad'"), std::string::npos);
+}
+
+TEST_F(CommandLineTest, NamespaceSelectorRefusesANamespaceList) {
+  const std::string error = error_of({"--namespace", "a", "--namespace-selector", "team=a"});
+  EXPECT_NE(error.find("--namespace-selector"), std::string::npos) << error;
+  EXPECT_NE(error.find("cannot be combined with --namespace"), std::string::npos) << error;
+  // An empty --namespace is every namespace: no conflict.
+  EXPECT_EQ(config_of({"--namespace", "", "--namespace-selector", "team=a"}).namespace_selector,
+            "team=a");
+  ScopedEnv ns("NAMESPACE", "team-a");
+  EXPECT_NE(error_of({"--namespace-selector", "team=a"}).find("cannot be combined"),
+            std::string::npos);
+}
+
 TEST_F(CommandLineTest, KubeconfigFlag) {
   EXPECT_EQ(config_of({"--kubeconfig", "/tmp/kc"}).kubeconfig, "/tmp/kc");
 }
@@ -201,6 +240,7 @@ TEST_F(CommandLineTest, BadValuesGiveOneLineNamingTheFlag) {
       {{"--metrics-bind-address", "localhost"}, "--metrics-bind-address"},
       {{"--kube-api-qps", "-1"}, "--kube-api-qps"},
       {{"--log-level", "loud"}, "--log-level"},
+      {{"--namespace-selector", "team in ()"}, "--namespace-selector"},
       {{"--no-such-flag"}, "--no-such-flag"},
   };
   for (const auto& [args, flag] : cases) {
