@@ -1,10 +1,10 @@
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <vector>
 
 #include "hso/reconciler/options.hpp"
+#include "hso/runtime/worker_options.hpp"
 
 namespace hso::controller {
 
@@ -17,9 +17,7 @@ struct ControllerOptions {
   std::string pod_annotation;
   // The label selector of the pod watch, applied server-side (empty: every pod).
   std::string pod_selector;
-  int workers = 4;
-  // A pass over every key this often.
-  std::chrono::milliseconds resync_period{600'000};
+  runtime::WorkerOptions worker_options;
   reconciler::ReconcileOptions reconcile;
 };
 
