@@ -2,7 +2,7 @@
 
 namespace hso::app {
 
-reconciler::ReconcileOptions reconcile_options(const config::OperatorConfig& config) {
+reconciler::plan::ReconcileOptions reconcile_options(const config::OperatorConfig& config) {
   return {.publish_not_ready = config.publish_not_ready,
           .legacy_endpoints = config.legacy_endpoints,
           .adopt_legacy = config.adopt_legacy,

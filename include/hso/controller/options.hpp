@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "hso/reconciler/options.hpp"
+#include "hso/reconciler/plan/options.hpp"
 #include "hso/runtime/worker_options.hpp"
 
 namespace hso::controller {
@@ -18,7 +18,7 @@ struct ControllerOptions {
   // The label selector of the pod watch, applied server-side (empty: every pod).
   std::string pod_selector;
   runtime::WorkerOptions worker_options;
-  reconciler::ReconcileOptions reconcile;
+  reconciler::plan::ReconcileOptions reconcile;
 };
 
 }  // namespace hso::controller

@@ -19,7 +19,7 @@ TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
   config.relaxed_service_names = true;
   config.publish_ports = false;
   config.namespaces = {"a", "b"};
-  const reconciler::ReconcileOptions options = reconcile_options(config);
+  const reconciler::plan::ReconcileOptions options = reconcile_options(config);
   EXPECT_FALSE(options.publish_not_ready);
   EXPECT_TRUE(options.legacy_endpoints);
   EXPECT_FALSE(options.adopt_legacy);
