@@ -174,6 +174,7 @@ std::vector<std::unique_ptr<PlainStore>> measure_owned(HeapLedger& ledger,
 void measure_key_state(HeapLedger& ledger, const std::string& ns, const std::vector<json>& services,
                        const PodInfos& infos) {
   std::vector<std::string> keys;
+  keys.reserve(services.size());
   for (const json& service : services)
     keys.push_back(*hso::reconciler::plan::key_for_service(service));
   std::map<std::string, LegacyKeyState> legacy_states;
