@@ -9,22 +9,19 @@
 #   throughput, floor, floor-patched   one run each (HSO_BENCH_THROUGHPUT_PODS; 0 skips them)
 #   operator/server over ...       what the operator sent and what the API server answered and sent
 #                                  to watchers over each of those (counters before and after: exact)
-# Knobs: HSO_BENCH_BUILD_DIR, HSO_BENCH_BIG_PODS=10000, HSO_BENCH_BIG_ANNOTATED=1000,
-# HSO_BENCH_THROUGHPUT_PODS=1000, HSO_BENCH_WORKERS=4, HSO_BENCH_KEEP=1.
+# Knobs: HSO_BENCH_BUILD_DIR, HSO_BENCH_KEEP=1, and those of run.sh it shares, with the same
+# defaults (bench_knobs in bench/lib/common.sh): HSO_BENCH_BIG_PODS, HSO_BENCH_BIG_ANNOTATED,
+# HSO_BENCH_THROUGHPUT_PODS (0 skips the throughput runs), HSO_BENCH_WORKERS, HSO_BENCH_QPS,
+# HSO_BENCH_BURST.
 set -euo pipefail
 shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-big_pods=${HSO_BENCH_BIG_PODS:-10000}
-big_annotated=${HSO_BENCH_BIG_ANNOTATED:-1000}
-throughput_pods=${HSO_BENCH_THROUGHPUT_PODS:-1000}
-workers=${HSO_BENCH_WORKERS:-4}
-qps=""
-burst=""
 readonly lease_ns=hso-bench-system
 
 # shellcheck source=bench/lib/common.sh
 source "${root}/bench/lib/common.sh"
+bench_knobs
 bench_cluster_up "bench/focus.sh"
 out=${work}/focus.jsonl
 

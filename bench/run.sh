@@ -7,38 +7,32 @@
 # Knobs (environment):
 #   HSO_BENCH_BUILD_DIR   where the Release build is (default build/)
 #   HSO_BENCH_RESULTS     where latest.json goes (default bench/results)
-#   HSO_BENCH_LATENCY_PODS=1000  HSO_BENCH_RATE=10  HSO_BENCH_THROUGHPUT_PODS=1000
+#   HSO_BENCH_LATENCY_PODS=1000  HSO_BENCH_RATE=10
 #   HSO_BENCH_REPEAT=3    throughput/floor and start-up repetitions
-#   HSO_BENCH_LIFECYCLE_PODS=100  HSO_BENCH_BIG_PODS=10000  HSO_BENCH_BIG_ANNOTATED=1000
-#   HSO_BENCH_QPS=  HSO_BENCH_BURST=  the operator's --kube-api-qps/--kube-api-burst (default: the
-#                         shipped defaults, no client-side limit)
+#   HSO_BENCH_LIFECYCLE_PODS=100
 #   HSO_BENCH_LIMITED_QPS_PODS=200  pods of a throughput run with --kube-api-qps=20 (0: skip)
 #   HSO_BENCH_IDLE_RESYNC=5s  HSO_BENCH_IDLE_PASSES=6  resync period and passes of the idle window
 #   HSO_BENCH_FAILOVER_REPEAT=3  SIGKILL and SIGTERM failovers each (bench/failover.sh; 0: skip)
-#   HSO_BENCH_WORKERS=4   the operator's --workers and the floor's requests in flight
 #   HSO_BENCH_KEEP=1      keep the work folder (operator logs, raw JSON)
+#   and those bench/focus.sh shares (bench_knobs in bench/lib/common.sh): HSO_BENCH_THROUGHPUT_PODS,
+#   HSO_BENCH_BIG_PODS, HSO_BENCH_BIG_ANNOTATED, HSO_BENCH_WORKERS, HSO_BENCH_QPS, HSO_BENCH_BURST
 set -euo pipefail
 shopt -s inherit_errexit
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 latency_pods=${HSO_BENCH_LATENCY_PODS:-1000}
 rate=${HSO_BENCH_RATE:-10}
-throughput_pods=${HSO_BENCH_THROUGHPUT_PODS:-1000}
 repeat=${HSO_BENCH_REPEAT:-3}
 lifecycle_pods=${HSO_BENCH_LIFECYCLE_PODS:-100}
-big_pods=${HSO_BENCH_BIG_PODS:-10000}
-big_annotated=${HSO_BENCH_BIG_ANNOTATED:-1000}
-qps=${HSO_BENCH_QPS:-}
-burst=${HSO_BENCH_BURST:-}
 limited_qps_pods=${HSO_BENCH_LIMITED_QPS_PODS:-200}
 idle_resync=${HSO_BENCH_IDLE_RESYNC:-5s}
 idle_passes=${HSO_BENCH_IDLE_PASSES:-6}
 failover_repeat=${HSO_BENCH_FAILOVER_REPEAT:-3}
-workers=${HSO_BENCH_WORKERS:-4}
 readonly lease_ns=hso-bench-system managed_label=app.kubernetes.io/managed-by=k8s-pod-headless-service-operator
 
 # shellcheck source=bench/lib/common.sh
 source "${root}/bench/lib/common.sh"
+bench_knobs
 bench_cluster_up "make bench"
 
 # ---------------------------------------------------------------------------

@@ -18,9 +18,9 @@
 #include "hso/controller/caches.hpp"
 #include "hso/kube/request_path.hpp"
 #include "hso/reconciler/event_recorder.hpp"
-#include "hso/reconciler/keys.hpp"
-#include "hso/reconciler/owned_fields.hpp"
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/keys.hpp"
+#include "hso/reconciler/plan/owned_fields.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/object_key.hpp"
 #include "scenarios.hpp"
@@ -92,7 +92,7 @@ json packed_sizes(const std::vector<json>& objects) {
   double plain = 0, pruned = 0, tokenized = 0;
   for (const json& object : objects) {
     plain += static_cast<double>(plain_msgpack(object).size());
-    const json fields = hso::reconciler::reconciled_fields(object);
+    const json fields = hso::reconciler::plan::reconciled_fields(object);
     pruned += static_cast<double>(json::to_msgpack(fields).size());
     tokenized += static_cast<double>(hso::controller::PackedObject::pack(fields)->size_bytes());
   }
@@ -124,7 +124,7 @@ struct LegacyKeyState {  // the reconciler's per-key state before session 7
   std::set<std::string> skip_ids;
 };
 
-using PodInfos = std::vector<std::shared_ptr<const hso::reconciler::PodInfo>>;
+using PodInfos = std::vector<std::shared_ptr<const hso::reconciler::plan::PodInfo>>;
 
 PodInfos measure_pods(HeapLedger& ledger, hso::controller::ScopeCaches& scope,
                       const std::vector<json>& pods) {
@@ -135,8 +135,9 @@ PodInfos measure_pods(HeapLedger& ledger, hso::controller::ScopeCaches& scope,
   PodInfos infos;
   ledger.measure("pods: PodInfo alone (make_shared)", [&] {
     for (const json& pod : pods) {
-      if (auto info = hso::reconciler::project_pod(pod, kAnnotation); info && info->wants_service)
-        infos.push_back(std::make_shared<const hso::reconciler::PodInfo>(std::move(*info)));
+      if (auto info = hso::reconciler::plan::project_pod(pod, kAnnotation);
+          info && info->wants_service)
+        infos.push_back(std::make_shared<const hso::reconciler::plan::PodInfo>(std::move(*info)));
     }
   });
   return infos;
@@ -148,8 +149,8 @@ std::vector<std::unique_ptr<PlainStore>> measure_owned(HeapLedger& ledger,
                                                        const std::vector<json>& services,
                                                        const std::vector<json>& slices) {
   std::vector<std::unique_ptr<PlainStore>> plain;
-  plain.push_back(plain_store(hso::reconciler::key_for_service, false));
-  plain.push_back(plain_store(hso::reconciler::key_for_endpoint_slice, true));
+  plain.push_back(plain_store(hso::reconciler::plan::key_for_service, false));
+  plain.push_back(plain_store(hso::reconciler::plan::key_for_endpoint_slice, true));
   ledger.measure("services: session 6 (plain, whole)", [&] {
     for (const json& service : services)
       plain[0]->upsert(service);
@@ -175,7 +176,7 @@ void measure_key_state(HeapLedger& ledger, const std::string& ns, const std::vec
   std::vector<std::string> keys;
   keys.reserve(services.size());
   for (const json& service : services)
-    keys.push_back(*hso::reconciler::key_for_service(service));
+    keys.push_back(*hso::reconciler::plan::key_for_service(service));
   std::map<std::string, LegacyKeyState> legacy_states;
   std::unordered_set<std::string> managed_keys;
   ledger.measure("reconciler key state: session 6 (map of KeyState)", [&] {
@@ -213,10 +214,10 @@ int run_memory(Args& args) {
     return hso::json_string_at(hso::metadata_child(pod, "annotations"), kAnnotation) == "true";
   });
   const auto services = list_all(*client, hso::kube::kServices, ns,
-                                 hso::reconciler::kOwnedServiceSelector, "v1", "Service");
+                                 hso::reconciler::plan::kOwnedServiceSelector, "v1", "Service");
   const auto slices = list_all(*client, hso::kube::kEndpointSlices, ns,
-                               hso::reconciler::kOwnedEndpointSliceSelector, "discovery.k8s.io/v1",
-                               "EndpointSlice");
+                               hso::reconciler::plan::kOwnedEndpointSliceSelector,
+                               "discovery.k8s.io/v1", "EndpointSlice");
   client.reset();
   auto scope = hso::controller::make_scope_caches(ns, kAnnotation, false);
   HeapLedger ledger(static_cast<double>(std::max<std::size_t>(1, services.size())));
@@ -229,7 +230,7 @@ int run_memory(Args& args) {
               {"annotated_pods_kept", scope->pods->size()},
               {"services", services.size()},
               {"slices", slices.size()},
-              {"sizeof_pod_info", sizeof(hso::reconciler::PodInfo)},
+              {"sizeof_pod_info", sizeof(hso::reconciler::plan::PodInfo)},
               {"service_bytes", packed_sizes(services)},
               {"slice_bytes", packed_sizes(slices)},
               {"heap", ledger.figures()}});

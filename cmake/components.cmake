@@ -12,13 +12,20 @@
 add_library(hso_build_info INTERFACE)
 target_include_directories(hso_build_info INTERFACE ${CMAKE_BINARY_DIR}/generated)
 
-# hso_component(<name> [DEPENDS <component>...] [LIBS <external target>...])
+# hso_component(<name> [DIR <folder>] [DEPENDS <component>...] [LIBS <external target>...])
+# The folder under src/ and include/hso/ is <name> unless DIR names a nested one (reconciler/plan
+# for reconciler_plan); a nested folder's sources are its own library, not its parent's (the
+# parent's glob does not descend), and its include root holds only that folder.
 function(hso_component name)
-  cmake_parse_arguments(arg "" "" "DEPENDS;LIBS" ${ARGN})
+  cmake_parse_arguments(arg "" "DIR" "DEPENDS;LIBS" ${ARGN})
+  if(NOT arg_DIR)
+    set(arg_DIR ${name})
+  endif()
   set(root ${CMAKE_BINARY_DIR}/layers/${name}/include)
-  file(MAKE_DIRECTORY ${root}/hso)
-  file(CREATE_LINK ${CMAKE_SOURCE_DIR}/include/hso/${name} ${root}/hso/${name} SYMBOLIC)
-  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${name}/*.cpp)
+  get_filename_component(parent ${root}/hso/${arg_DIR} DIRECTORY)
+  file(MAKE_DIRECTORY ${parent})
+  file(CREATE_LINK ${CMAKE_SOURCE_DIR}/include/hso/${arg_DIR} ${root}/hso/${arg_DIR} SYMBOLIC)
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${arg_DIR}/*.cpp)
   add_library(hso_${name} STATIC ${sources})
   target_include_directories(hso_${name} PUBLIC ${root})
   target_compile_options(hso_${name} PRIVATE ${HSO_WARNINGS})
@@ -33,6 +40,14 @@ hso_component(util
 hso_component(kube DEPENDS util
   LIBS hso_build_info PkgConfig::CPP_HTTPLIB OpenSSL::SSL OpenSSL::Crypto spdlog::spdlog yaml-cpp)
 hso_component(metrics DEPENDS kube util LIBS hso_build_info prometheus-cpp::core)
+# The narrow metrics interfaces alone (metrics/sinks.hpp: enums and no-op sinks, no library), for
+# a component that must not see kube/, which hso_metrics links: the reconciler's plan.
+add_library(hso_metrics_sinks INTERFACE)
+set(sinks_root ${CMAKE_BINARY_DIR}/layers/metrics_sinks/include)
+file(MAKE_DIRECTORY ${sinks_root}/hso/metrics)
+file(CREATE_LINK ${CMAKE_SOURCE_DIR}/include/hso/metrics/sinks.hpp
+     ${sinks_root}/hso/metrics/sinks.hpp SYMBOLIC)
+target_include_directories(hso_metrics_sinks INTERFACE ${sinks_root})
 hso_component(informer DEPENDS kube metrics util LIBS spdlog::spdlog)
 hso_component(workqueue DEPENDS metrics util)
 # The generic controller runtime (queue, workers, sync-gated start, resync, drain): keys only, so
@@ -41,7 +56,11 @@ hso_component(runtime DEPENDS metrics util workqueue LIBS spdlog::spdlog)
 hso_component(leaderelection DEPENDS kube metrics util LIBS spdlog::spdlog)
 hso_component(http DEPENDS kube metrics util
   LIBS PkgConfig::CPP_HTTPLIB OpenSSL::SSL spdlog::spdlog)
-hso_component(reconciler DEPENDS kube metrics util LIBS spdlog::spdlog)
+# The reconciler's plan: what to write, decided from the pods and the cached objects, without I/O.
+# It links neither kube/ nor informer/ (nor metrics/, which links kube/), so an include of a
+# client, a request or a cache there fails to compile; the reconciler around it does the I/O.
+hso_component(reconciler_plan DIR reconciler/plan DEPENDS metrics_sinks util)
+hso_component(reconciler DEPENDS kube metrics reconciler_plan util LIBS spdlog::spdlog)
 hso_component(controller
   DEPENDS informer kube metrics reconciler runtime util workqueue LIBS spdlog::spdlog)
 hso_component(config DEPENDS util LIBS hso_build_info CLI11::CLI11)

@@ -94,13 +94,7 @@ cleanup() {
       kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
     fi
   done
-  if ((code != 0)); then
-    echo "run-tests: failed; component logs are kept in $cluster_dir/logs" >&2
-    LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
-  else
-    hack/local-cluster.sh down >&2 || true
-    rm -rf "$cluster_dir"
-  fi
+  test_cluster_down "$code"
   exit "$code"
 }
 trap cleanup EXIT

@@ -27,13 +27,7 @@ LOCAL_CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hso-tsan-cluster.XXXXXX")
 export LOCAL_CLUSTER_DIR
 cleanup() {
   local code=$?
-  if ((code != 0)); then
-    echo "run-tsan: failed; component logs are kept in $LOCAL_CLUSTER_DIR/logs" >&2
-    LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
-  else
-    hack/local-cluster.sh down >&2 || true
-    rm -rf "$LOCAL_CLUSTER_DIR"
-  fi
+  test_cluster_down "$code"
   exit "$code"
 }
 trap cleanup EXIT

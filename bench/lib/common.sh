@@ -1,13 +1,29 @@
 # shellcheck shell=bash
 # What the benchmark drivers share (bench/run.sh for `make bench`, bench/scale.sh for
 # `make bench-scale`): a private local control plane torn down on exit, and one operator at a time
-# (the Release build) with its ports, start-up, CPU and memory figures. The caller sets root, qps,
-# burst, workers and lease_ns, then calls bench_cluster_up.
+# (the Release build) with its ports, start-up, CPU and memory figures. The caller sets root and
+# lease_ns, and qps, burst and workers (bench_knobs gives them and the other knobs that run.sh and
+# focus.sh share), then calls bench_cluster_up.
 
 build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
 results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
 operator=${build_dir}/k8s-pod-headless-service-operator
 bench=${build_dir}/bench/hso-bench
+
+# bench_knobs: the defaults of the knobs that make bench and bench/focus.sh share, so that a focus
+# run measures what the full one does:
+#   HSO_BENCH_THROUGHPUT_PODS=1000  HSO_BENCH_BIG_PODS=10000  HSO_BENCH_BIG_ANNOTATED=1000
+#   HSO_BENCH_WORKERS=4   the operator's --workers and the floor's requests in flight
+#   HSO_BENCH_QPS=  HSO_BENCH_BURST=  the operator's --kube-api-qps/--kube-api-burst (default: the
+#                         shipped defaults, no client-side limit)
+bench_knobs() {
+  throughput_pods=${HSO_BENCH_THROUGHPUT_PODS:-1000}
+  big_pods=${HSO_BENCH_BIG_PODS:-10000}
+  big_annotated=${HSO_BENCH_BIG_ANNOTATED:-1000}
+  workers=${HSO_BENCH_WORKERS:-4}
+  qps=${HSO_BENCH_QPS:-}
+  burst=${HSO_BENCH_BURST:-}
+}
 
 started=${SECONDS}
 say() { printf '[bench +%4ds] %s\n' "$((SECONDS - started))" "$*" >&2; }

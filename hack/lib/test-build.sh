@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# What hack/run-tests.sh (`make test`) and hack/soak.sh (`make soak`) share: the progress lines,
-# the dependencies, the ASan+UBSan build that both test, and the sanitizer options. Sourced from
-# the repository's root.
+# What hack/run-tests.sh (`make test`), hack/run-tsan.sh (`make tsan`) and hack/soak.sh (`make
+# soak`) share: the progress lines, the dependencies, the sanitizer builds and their options, and
+# the private control plane's teardown. Sourced from the repository's root.
 
 # Each step says how far in it starts, so a log shows where the time goes (TESTING.md's figures).
 step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
@@ -83,5 +83,18 @@ test_tsan_env() {
   tsan_run=()
   if (($(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0) > 28)); then
     tsan_run=(setarch "$(uname -m)" -R)
+  fi
+}
+
+# test_cluster_down STATUS: stops the private control plane in $LOCAL_CLUSTER_DIR. When STATUS
+# (the run's exit status) is a failure the component logs stay there for diagnosis; otherwise the
+# folder goes.
+test_cluster_down() {
+  if (($1 != 0)); then
+    echo "$(basename "$0" .sh): failed; component logs are kept in $LOCAL_CLUSTER_DIR/logs" >&2
+    LOCAL_CLUSTER_KEEP_LOGS=1 hack/local-cluster.sh down >&2 || true
+  else
+    hack/local-cluster.sh down >&2 || true
+    rm -rf "$LOCAL_CLUSTER_DIR"
   fi
 }

@@ -2,7 +2,7 @@
 
 namespace hso::app {
 
-reconciler::ReconcileOptions reconcile_options(const config::OperatorConfig& config) {
+reconciler::plan::ReconcileOptions reconcile_options(const config::OperatorConfig& config) {
   return {.publish_not_ready = config.publish_not_ready,
           .legacy_endpoints = config.legacy_endpoints,
           .adopt_legacy = config.adopt_legacy,
@@ -11,13 +11,19 @@ reconciler::ReconcileOptions reconcile_options(const config::OperatorConfig& con
           .namespaces = config.namespaces};
 }
 
+runtime::WorkerOptions worker_options(const config::OperatorConfig& config) {
+  runtime::WorkerOptions options;
+  options.workers = config.workers;
+  options.resync_period = config.resync_period;
+  return options;
+}
+
 controller::ControllerOptions controller_options(const config::OperatorConfig& config) {
   return {.namespaces = config.namespaces,
           .pod_annotation = config.pod_annotation,
           .pod_selector = config.pod_selector,
           .namespace_selector = config.namespace_selector,
-          .workers = config.workers,
-          .resync_period = config.resync_period,
+          .worker_options = worker_options(config),
           .reconcile = reconcile_options(config)};
 }
 

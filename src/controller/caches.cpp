@@ -1,14 +1,14 @@
 #include "hso/controller/caches.hpp"
 
-#include "hso/reconciler/keys.hpp"
-#include "hso/reconciler/owned_fields.hpp"
+#include "hso/reconciler/plan/keys.hpp"
+#include "hso/reconciler/plan/owned_fields.hpp"
 #include "hso/util/object_key.hpp"
 
 namespace hso::controller {
 
 std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
                                                 ReconcileKeyOf key_of) {
-  auto packed = PackedObject::pack(reconciler::reconciled_fields(object));
+  auto packed = PackedObject::pack(reconciler::plan::reconciled_fields(object));
   if (!packed)
     return std::nullopt;
   return OwnedObject{std::move(*packed), key_of(object)};
@@ -33,27 +33,27 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
   scope->pods = std::make_unique<PodStore>(
       "pods",
       [pod_annotation](const nlohmann::json& pod) {
-        return reconciler::project_pod(pod, pod_annotation);
+        return reconciler::plan::project_pod(pod, pod_annotation);
       },
-      [](const reconciler::PodInfo& pod) { return reconciler::needs_attention(pod); });
-  scope->pods->add_index(std::string(reconciler::kPodsByServiceKeyIndex),
-                         [](const reconciler::PodInfo& pod) {
-                           return reconciler::needs_attention(pod)
-                                      ? std::vector<std::string>{reconciler::key_for_pod(pod)}
+      [](const reconciler::plan::PodInfo& pod) { return reconciler::plan::needs_attention(pod); });
+  scope->pods->add_index(std::string(reconciler::plan::kPodsByServiceKeyIndex),
+                         [](const reconciler::plan::PodInfo& pod) {
+                           return reconciler::plan::needs_attention(pod)
+                                      ? std::vector<std::string>{reconciler::plan::key_for_pod(pod)}
                                       : std::vector<std::string>{};
                          });
-  scope->services =
-      std::make_unique<ObjectStore>("services", owned_objects_of(reconciler::key_for_service));
+  scope->services = std::make_unique<ObjectStore>(
+      "services", owned_objects_of(reconciler::plan::key_for_service));
   scope->endpoint_slices = std::make_unique<ObjectStore>(
-      "endpointslices", owned_objects_of(reconciler::key_for_endpoint_slice));
+      "endpointslices", owned_objects_of(reconciler::plan::key_for_endpoint_slice));
   scope->endpoint_slices->add_index(
       std::string(kSlicesByServiceKeyIndex), [](const OwnedObject& slice) {
         return slice.reconcile_key ? std::vector<std::string>{*slice.reconcile_key}
                                    : std::vector<std::string>{};
       });
   if (legacy_endpoints) {
-    scope->endpoints =
-        std::make_unique<ObjectStore>("endpoints", owned_objects_of(reconciler::key_for_endpoints));
+    scope->endpoints = std::make_unique<ObjectStore>(
+        "endpoints", owned_objects_of(reconciler::plan::key_for_endpoints));
   }
   return scope;
 }
@@ -83,12 +83,12 @@ const ScopeCaches* CacheDirectory::scope_for(const std::string& namespace_name) 
   return it == namespace_scopes_.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<const reconciler::PodInfo>> CacheDirectory::pods_for(
+std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> CacheDirectory::pods_for(
     const std::string& namespace_name, const std::string& hostname) {
   const ScopeCaches* scope = scope_for(namespace_name);
   if (scope == nullptr)
     return {};
-  return scope->pods->by_index(reconciler::kPodsByServiceKeyIndex,
+  return scope->pods->by_index(reconciler::plan::kPodsByServiceKeyIndex,
                                object_key(namespace_name, hostname));
 }
 

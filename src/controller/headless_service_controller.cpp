@@ -8,17 +8,6 @@
 #include "hso/reconciler/event_recorder.hpp"
 
 namespace hso::controller {
-namespace {
-
-runtime::WorkerOptions worker_options(const ControllerOptions& options) {
-  runtime::WorkerOptions workers;
-  workers.workers = options.workers;
-  workers.resync_period = options.resync_period;
-  return workers;
-}
-
-}  // namespace
-
 HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
                                                      kube::ApiClient& writer,
                                                      const ControllerOptions& options,
@@ -32,7 +21,7 @@ HeadlessServiceController::HeadlessServiceController(kube::ApiClient& reader,
       reconciler_(writer, watches_.pods(), watches_.directory(), events_, metrics.reconcile, clock,
                   options.reconcile),
       key_reconciler_(reconciler_),
-      runtime_(watches_, key_reconciler_, worker_options(options), clock, &metrics.queue) {
+      runtime_(watches_, key_reconciler_, options.worker_options, clock, &metrics.queue) {
   watches_.enqueue_changes(runtime_.queue());
 }
 

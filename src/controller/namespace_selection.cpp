@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/plan/keys.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::controller {
@@ -59,7 +59,7 @@ std::vector<std::string> namespace_of_key(const std::optional<std::string>& key)
 
 void add_namespace_indexes(ScopeCaches& scope) {
   const std::string index(kByNamespaceIndex);
-  scope.pods->add_index(index, [](const reconciler::PodInfo& pod) {
+  scope.pods->add_index(index, [](const reconciler::plan::PodInfo& pod) {
     return std::vector<std::string>{pod.namespace_name};
   });
   for (ObjectStore* store :
@@ -74,8 +74,8 @@ void add_namespace_indexes(ScopeCaches& scope) {
 void list_namespace_keys(const ScopeCaches& scope, std::string_view namespace_name,
                          const runtime::KeySink& add) {
   for (const auto& pod : scope.pods->by_index(kByNamespaceIndex, namespace_name)) {
-    if (reconciler::needs_attention(*pod))
-      add(reconciler::key_for_pod(*pod));
+    if (reconciler::plan::needs_attention(*pod))
+      add(reconciler::plan::key_for_pod(*pod));
   }
   for (const ObjectStore* store :
        {scope.services.get(), scope.endpoint_slices.get(), scope.endpoints.get()}) {
@@ -88,7 +88,7 @@ void list_namespace_keys(const ScopeCaches& scope, std::string_view namespace_na
   }
 }
 
-std::vector<std::shared_ptr<const reconciler::PodInfo>> SelectedNamespacePods::pods_for(
+std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> SelectedNamespacePods::pods_for(
     const std::string& namespace_name, const std::string& hostname) {
   if (!selection_.selected(namespace_name))
     return {};

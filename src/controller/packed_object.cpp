@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "hso/reconciler/ownership.hpp"
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 
 namespace hso::controller {
 namespace {
@@ -80,14 +80,14 @@ constexpr std::array kCommonStrings = {
     std::string_view("UDP"),
     std::string_view("SCTP"),
     std::string_view("true"),
-    reconciler::kManagedByLabel,
-    reconciler::kOperatorName,
-    reconciler::kSliceManagedByLabel,
-    reconciler::kSliceManagedByValue,
-    reconciler::kServiceNameLabel,
-    reconciler::kHeadlessLabel,
-    reconciler::kSkipMirrorLabel,
-    reconciler::kLastChangeTriggerTimeAnnotation,
+    reconciler::plan::kManagedByLabel,
+    reconciler::plan::kOperatorName,
+    reconciler::plan::kSliceManagedByLabel,
+    reconciler::plan::kSliceManagedByValue,
+    reconciler::plan::kServiceNameLabel,
+    reconciler::plan::kHeadlessLabel,
+    reconciler::plan::kSkipMirrorLabel,
+    reconciler::plan::kLastChangeTriggerTimeAnnotation,
 };
 static_assert(kCommonStrings.size() < 254,
               "a common string's token is one byte, not the uid marker");

@@ -1,6 +1,6 @@
 #include "hso/controller/scope_handlers.hpp"
 
-#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/plan/keys.hpp"
 
 namespace hso::controller {
 namespace {
@@ -8,8 +8,8 @@ namespace {
 // Only pods that ask (or asked) for a Service produce work; status churn of other pods does not.
 void enqueue_pod_changes(PodStore& pods, workqueue::WorkQueue& queue) {
   auto enqueue = [&queue](const PodStore::Ptr& pod) {
-    if (reconciler::needs_attention(*pod))
-      queue.add(reconciler::key_for_pod(*pod));
+    if (reconciler::plan::needs_attention(*pod))
+      queue.add(reconciler::plan::key_for_pod(*pod));
   };
   pods.on_add([enqueue](const std::string&, const PodStore::Ptr& added) { enqueue(added); });
   pods.on_update(
@@ -45,8 +45,8 @@ void enqueue_changes(ScopeCaches& scope, workqueue::WorkQueue& queue) {
 
 void list_keys(const ScopeCaches& scope, const runtime::KeySink& add) {
   for (const auto& pod : scope.pods->list()) {
-    if (reconciler::needs_attention(*pod))
-      add(reconciler::key_for_pod(*pod));
+    if (reconciler::plan::needs_attention(*pod))
+      add(reconciler::plan::key_for_pod(*pod));
   }
   for (const auto* store : {scope.services.get(), scope.endpoint_slices.get()}) {
     for (const auto& object : store->list()) {

@@ -5,7 +5,7 @@
 
 #include "hso/controller/scope_handlers.hpp"
 #include "hso/kube/request_path.hpp"
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 
 namespace hso::controller {
 
@@ -79,11 +79,11 @@ void ServiceWatches::build_scope(kube::ApiClient& reader, const ControllerOption
                                                                 std::move(environment)));
   };
   add_reflector(*scope->pods, kube::kPods, options.pod_selector);
-  add_reflector(*scope->services, kube::kServices, reconciler::kOwnedServiceSelector);
+  add_reflector(*scope->services, kube::kServices, reconciler::plan::kOwnedServiceSelector);
   add_reflector(*scope->endpoint_slices, kube::kEndpointSlices,
-                reconciler::kOwnedEndpointSliceSelector);
+                reconciler::plan::kOwnedEndpointSliceSelector);
   if (scope->endpoints)
-    add_reflector(*scope->endpoints, kube::kEndpoints, reconciler::kOwnedEndpointsSelector);
+    add_reflector(*scope->endpoints, kube::kEndpoints, reconciler::plan::kOwnedEndpointsSelector);
   scopes_.push_back(std::move(scope));
 }
 

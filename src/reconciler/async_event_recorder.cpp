@@ -15,7 +15,7 @@ AsyncEventRecorder::~AsyncEventRecorder() {
   stop();
 }
 
-void AsyncEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
+void AsyncEventRecorder::record(const plan::PodInfo& pod, EventType type, std::string_view reason,
                                 std::string_view action, std::string_view note) {
   {
     MutexLock lock(mutex_);

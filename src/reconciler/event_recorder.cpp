@@ -7,7 +7,7 @@
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 #include "hso/util/time_format.hpp"
 
 namespace hso::reconciler {
@@ -33,7 +33,7 @@ std::uint64_t fnv1a(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string event_name(const PodInfo& pod, std::string_view reason) {
+std::string event_name(const plan::PodInfo& pod, std::string_view reason) {
   std::string_view prefix = pod.name;
   if (prefix.size() > kMaxEventNameLength - kHashSuffixLength) {
     prefix = prefix.substr(0, kMaxEventNameLength - kHashSuffixLength);
@@ -43,7 +43,7 @@ std::string event_name(const PodInfo& pod, std::string_view reason) {
   return std::string(prefix) + fmt::format(".{:016x}", fnv1a(pod.uid, reason));
 }
 
-nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view reason,
+nlohmann::json event_body(const plan::PodInfo& pod, EventType type, std::string_view reason,
                           std::string_view action, std::string_view note,
                           std::string_view reporting_instance,
                           std::chrono::system_clock::time_point now) {
@@ -55,7 +55,7 @@ nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view r
           {"reason", reason},
           {"action", action},
           {"note", note.substr(0, kMaxNoteLength)},
-          {"reportingController", kOperatorName},
+          {"reportingController", plan::kOperatorName},
           {"reportingInstance", reporting_instance},
           {"regarding",
            {{"apiVersion", "v1"},
@@ -88,7 +88,7 @@ void ApiEventRecorder::remember(std::uint64_t id) {
   reported_.insert(id);
 }
 
-void ApiEventRecorder::record(const PodInfo& pod, EventType type, std::string_view reason,
+void ApiEventRecorder::record(const plan::PodInfo& pod, EventType type, std::string_view reason,
                               std::string_view action, std::string_view note) {
   const std::string name = event_name(pod, reason);
   const std::uint64_t memory_key = fnv1a(pod.namespace_name, name);

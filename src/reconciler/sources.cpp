@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "hso/kube/request_path.hpp"
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 
 namespace hso::reconciler {
 
@@ -52,7 +52,7 @@ std::vector<OwnedObjectSource::ObjectPtr> LiveObjectSource::find(OwnedKind kind,
           get_if_exists(api_, kube::object_path(kube::kEndpoints, namespace_name, name)));
     case OwnedKind::kEndpointSlices: {
       kube::ListOptions options;
-      options.label_selector = std::string(kServiceNameLabel) + "=" + name;
+      options.label_selector = std::string(plan::kServiceNameLabel) + "=" + name;
       return list_all(api_, kube::collection_path(kube::kEndpointSlices, namespace_name),
                       std::move(options));
     }

@@ -2,15 +2,15 @@
 // and as the reconciler compares it with the ones it wants.
 #include "fuzz_support.hpp"
 #include "hso/controller/caches.hpp"
-#include "hso/reconciler/decision.hpp"
-#include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/keys.hpp"
-#include "hso/reconciler/object_diff.hpp"
+#include "hso/reconciler/plan/decision.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
+#include "hso/reconciler/plan/keys.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
 #include "owned_objects.hpp"
 
 namespace {
 
-using hso::reconciler::ObjectWrite;
+using hso::reconciler::plan::ObjectWrite;
 
 // A patch brings the object where the operator wants it: patched, nothing more to write.
 void check_patch_converges(const nlohmann::json& existing, const nlohmann::json& desired,
@@ -33,34 +33,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (object.is_discarded())
     return 0;
   const auto owned =
-      hso::controller::project_owned_object(object, hso::reconciler::key_for_endpoint_slice);
+      hso::controller::project_owned_object(object, hso::reconciler::plan::key_for_endpoint_slice);
   if (!owned)
     return 0;
   // What the caches give the reconciler: the packed object, unpacked; its key is the one worked
   // out at the door.
   const nlohmann::json cached = owned->packed.unpack();
   FUZZ_CHECK(hso::controller::PackedObject::pack(cached) == owned->packed);
-  FUZZ_CHECK(hso::reconciler::key_for_endpoint_slice(cached) == owned->reconcile_key);
-  hso::reconciler::key_for_endpoints(cached);
-  hso::reconciler::is_owned_endpoint_slice(cached);
-  hso::reconciler::is_owned_endpoints(cached);
+  FUZZ_CHECK(hso::reconciler::plan::key_for_endpoint_slice(cached) == owned->reconcile_key);
+  hso::reconciler::plan::key_for_endpoints(cached);
+  hso::reconciler::plan::is_owned_endpoint_slice(cached);
+  hso::reconciler::plan::is_owned_endpoints(cached);
 
   const auto options = hso::fuzz::options_from(text);
   const auto pod = hso::fuzz::winner_pod("web-0");
-  const hso::reconciler::ServiceRef service{"default", "web-0",
-                                            "7d1c4a8e-5b0f-4c59-9a43-2f6f0b1d2e3a"};
-  for (const auto& desired : hso::reconciler::desired_endpoint_slices(*pod, service, options)) {
-    check_patch_converges(cached, desired, hso::reconciler::endpoint_slice_patch);
+  const hso::reconciler::plan::ServiceRef service{"default", "web-0",
+                                                  "7d1c4a8e-5b0f-4c59-9a43-2f6f0b1d2e3a"};
+  for (const auto& desired :
+       hso::reconciler::plan::desired_endpoint_slices(*pod, service, options)) {
+    check_patch_converges(cached, desired, hso::reconciler::plan::endpoint_slice_patch);
   }
-  check_patch_converges(cached, hso::reconciler::desired_endpoints(*pod, service, options),
-                        hso::reconciler::endpoints_patch);
+  check_patch_converges(cached, hso::reconciler::plan::desired_endpoints(*pod, service, options),
+                        hso::reconciler::plan::endpoints_patch);
 
-  const hso::reconciler::ObjectList slices{std::make_shared<const nlohmann::json>(cached)};
-  for (const hso::reconciler::PodInfo* winner :
+  const hso::reconciler::plan::ObjectList slices{std::make_shared<const nlohmann::json>(cached)};
+  for (const hso::reconciler::plan::PodInfo* winner :
        {pod.get(), static_cast<decltype(pod.get())>(nullptr)}) {
     for (const bool remove_unlabelled : {false, true}) {
-      const auto writes = hso::reconciler::plan_dependents(winner, service, slices, &cached,
-                                                           remove_unlabelled, options);
+      const auto writes = hso::reconciler::plan::plan_dependents(winner, service, slices, &cached,
+                                                                 remove_unlabelled, options);
       for (const ObjectWrite& write : writes) {
         // An empty name would make the path of a write the collection's.
         FUZZ_CHECK(!write.name.empty());

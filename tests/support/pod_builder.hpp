@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 #include "hso/util/time_format.hpp"
 
 namespace hso::test {
@@ -48,7 +48,7 @@ class PodBuilder {
   }
   // Phase Running with these addresses; on `node` when it is not empty.
   PodBuilder& running(std::vector<std::string> ips, std::string node = {}) {
-    info_.phase = reconciler::PodPhase::kRunning;
+    info_.phase = reconciler::plan::PodPhase::kRunning;
     info_.pod_ips = std::move(ips);
     info_.node_name = std::move(node);
     return *this;
@@ -58,25 +58,25 @@ class PodBuilder {
     return *this;
   }
 
-  reconciler::PodInfo info() const {
-    reconciler::PodInfo info = info_;
+  reconciler::plan::PodInfo info() const {
+    reconciler::plan::PodInfo info = info_;
     if (info.namespace_name.empty())
       info.namespace_name = "ns";
     return info;
   }
-  std::shared_ptr<const reconciler::PodInfo> shared() const {
-    return std::make_shared<const reconciler::PodInfo>(info());
+  std::shared_ptr<const reconciler::plan::PodInfo> shared() const {
+    return std::make_shared<const reconciler::plan::PodInfo>(info());
   }
   // The served object; creationTimestamp only when created() was given one.
   nlohmann::json served() const;
 
  private:
-  reconciler::PodInfo info_;
+  reconciler::plan::PodInfo info_;
   std::map<std::string, std::string> annotations_;
 };
 
 inline nlohmann::json PodBuilder::served() const {
-  const reconciler::PodInfo pod = info();
+  const reconciler::plan::PodInfo pod = info();
   nlohmann::json metadata = {{"name", pod.name}, {"namespace", pod.namespace_name}};
   if (!pod.uid.empty())
     metadata["uid"] = pod.uid;
@@ -89,7 +89,7 @@ inline nlohmann::json PodBuilder::served() const {
     object["spec"]["hostname"] = pod.spec_hostname;
   if (!pod.node_name.empty())
     object["spec"]["nodeName"] = pod.node_name;
-  if (pod.phase == reconciler::PodPhase::kRunning) {
+  if (pod.phase == reconciler::plan::PodPhase::kRunning) {
     object["status"]["phase"] = "Running";
     nlohmann::json ips = nlohmann::json::array();
     for (const auto& ip : pod.pod_ips)

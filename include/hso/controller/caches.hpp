@@ -10,7 +10,7 @@
 #include "hso/controller/packed_object.hpp"
 #include "hso/informer/reflector.hpp"
 #include "hso/informer/store.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 #include "hso/reconciler/sources.hpp"
 
 namespace hso::controller {
@@ -25,7 +25,7 @@ struct OwnedObject {
   bool operator==(const OwnedObject&) const = default;
 };
 
-using PodStore = informer::Store<reconciler::PodInfo>;
+using PodStore = informer::Store<reconciler::plan::PodInfo>;
 using ObjectStore = informer::Store<OwnedObject>;
 using ReconcileKeyOf = std::optional<std::string> (*)(const nlohmann::json&);
 
@@ -48,8 +48,8 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
                                                bool legacy_endpoints);
 
 // What an owned-object store keeps of an object: the fields the reconciler reads
-// (reconciler::reconciled_fields), packed, and the object's reconcile key by `key_of` (worked out
-// from the whole object); nullopt for anything but a JSON object.
+// (reconciler::plan::reconciled_fields), packed, and the object's reconcile key by `key_of` (worked
+// out from the whole object); nullopt for anything but a JSON object.
 std::optional<OwnedObject> project_owned_object(const nlohmann::json& object,
                                                 ReconcileKeyOf key_of);
 
@@ -59,7 +59,7 @@ class CacheDirectory final : public reconciler::PodSource, public reconciler::Ow
  public:
   explicit CacheDirectory(const std::vector<std::unique_ptr<ScopeCaches>>& scopes);
 
-  std::vector<std::shared_ptr<const reconciler::PodInfo>> pods_for(
+  std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) override;
   std::vector<ObjectPtr> find(reconciler::OwnedKind kind, const std::string& namespace_name,
                               const std::string& name) override;

@@ -78,7 +78,7 @@ class SelectedNamespacePods final : public reconciler::PodSource {
   SelectedNamespacePods(reconciler::PodSource& pods, const NamespaceSelection& selection)
       : pods_(pods), selection_(selection) {}
 
-  std::vector<std::shared_ptr<const reconciler::PodInfo>> pods_for(
+  std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) override;
 
  private:

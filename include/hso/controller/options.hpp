@@ -1,10 +1,10 @@
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <vector>
 
-#include "hso/reconciler/options.hpp"
+#include "hso/reconciler/plan/options.hpp"
+#include "hso/runtime/worker_options.hpp"
 
 namespace hso::controller {
 
@@ -20,10 +20,8 @@ struct ControllerOptions {
   // A label selector over Namespaces (namespace_selection.hpp); empty: every namespace, and no
   // Namespace watch. Only with `namespaces` empty.
   std::string namespace_selector;
-  int workers = 4;
-  // A pass over every key this often.
-  std::chrono::milliseconds resync_period{600'000};
-  reconciler::ReconcileOptions reconcile;
+  runtime::WorkerOptions worker_options;
+  reconciler::plan::ReconcileOptions reconcile;
 };
 
 }  // namespace hso::controller

@@ -14,7 +14,7 @@ namespace hso::controller {
 // names, the operator's labels, "ClusterIP"...) take two bytes each. A per-pod Service as the
 // API server returns it takes 4.4 KB as a parsed tree, its slice 5.1 KB (BENCHMARKS.md, "At
 // scale"): with 10,000 annotated pods that is some 80 MiB. The caches pack only the fields the
-// reconciler reads (reconciler::reconciled_fields; BENCHMARKS.md, "Session 7"). A reconcile's
+// reconciler reads (reconciler::plan::reconciled_fields; BENCHMARKS.md, "Session 7"). A reconcile's
 // read unpacks a copy (a few microseconds); watch events and resyncs need only the object's key,
 // kept beside the bytes (OwnedObject). Packing is lossless: unpack() gives back the object.
 class PackedObject {

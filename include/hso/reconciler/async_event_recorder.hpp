@@ -23,8 +23,8 @@ class AsyncEventRecorder final : public EventRecorder {
   AsyncEventRecorder(const AsyncEventRecorder&) = delete;
   AsyncEventRecorder& operator=(const AsyncEventRecorder&) = delete;
 
-  void record(const PodInfo& pod, EventType type, std::string_view reason, std::string_view action,
-              std::string_view note) override;
+  void record(const plan::PodInfo& pod, EventType type, std::string_view reason,
+              std::string_view action, std::string_view note) override;
 
   // Drops what waits and joins the sender once it has finished the Event in hand.
   void stop();
@@ -35,7 +35,7 @@ class AsyncEventRecorder final : public EventRecorder {
 
  private:
   struct Pending {
-    PodInfo pod;
+    plan::PodInfo pod;
     EventType type;
     std::string reason;
     std::string action;

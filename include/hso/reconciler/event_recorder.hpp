@@ -8,7 +8,7 @@
 
 #include "hso/kube/api_client.hpp"
 #include "hso/metrics/sinks.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
 
@@ -22,16 +22,16 @@ class EventRecorder {
   // Reports something about a pod once: the same (pod uid, reason) again is dropped, so
   // resyncs do not repeat it. Best effort: failures are logged, never thrown. Normal events are
   // for what the caller has just written; Warnings may be reported again on every resync.
-  virtual void record(const PodInfo& pod, EventType type, std::string_view reason,
+  virtual void record(const plan::PodInfo& pod, EventType type, std::string_view reason,
                       std::string_view action, std::string_view note) = 0;
 };
 
 // "<pod name>.<16 hex digits of a hash of (pod uid, reason)>": the same report always gets the
 // same name, so an operator that restarts finds it already there and writes nothing.
-std::string event_name(const PodInfo& pod, std::string_view reason);
+std::string event_name(const plan::PodInfo& pod, std::string_view reason);
 
 // The events.k8s.io/v1 Event body.
-nlohmann::json event_body(const PodInfo& pod, EventType type, std::string_view reason,
+nlohmann::json event_body(const plan::PodInfo& pod, EventType type, std::string_view reason,
                           std::string_view action, std::string_view note,
                           std::string_view reporting_instance,
                           std::chrono::system_clock::time_point now);
@@ -42,8 +42,8 @@ class ApiEventRecorder final : public EventRecorder {
   ApiEventRecorder(kube::ApiClient& api, metrics::ReconcileMetrics& metrics, const Clock& clock,
                    std::string reporting_instance, std::size_t max_remembered = 100'000);
 
-  void record(const PodInfo& pod, EventType type, std::string_view reason, std::string_view action,
-              std::string_view note) override;
+  void record(const plan::PodInfo& pod, EventType type, std::string_view reason,
+              std::string_view action, std::string_view note) override;
 
  private:
   bool remembered(std::uint64_t id) HSO_EXCLUDES(mutex_);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hso/kube/api_client.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
 // How the reconciler reads the world. Implementations backed by informer stores make reads free
 // and are what keeps a restart with nothing changed at zero writes; the live implementation
@@ -18,8 +18,8 @@ class PodSource {
  public:
   virtual ~PodSource() = default;
   // Every known pod (annotated or not) whose key_for_pod is "<namespace>/<hostname>".
-  virtual std::vector<std::shared_ptr<const PodInfo>> pods_for(const std::string& namespace_name,
-                                                               const std::string& hostname) = 0;
+  virtual std::vector<std::shared_ptr<const plan::PodInfo>> pods_for(
+      const std::string& namespace_name, const std::string& hostname) = 0;
 };
 
 // The owned objects a read asks for.

@@ -9,21 +9,12 @@
 
 #include "hso/metrics/sinks.hpp"
 #include "hso/runtime/key_reconciler.hpp"
+#include "hso/runtime/worker_options.hpp"
 #include "hso/util/clock.hpp"
 #include "hso/util/mutex.hpp"
-#include "hso/util/stop_wait.hpp"
 #include "hso/workqueue/work_queue.hpp"
 
 namespace hso::runtime {
-
-struct WorkerOptions {
-  int workers = 4;
-  // A pass over every key this often.
-  Clock::Duration resync_period = std::chrono::minutes(10);
-  // How the resync waits out its period; tests substitute one they step by hand.
-  Sleeper resync_wait = real_sleeper();
-  workqueue::WorkQueueOptions queue;
-};
 
 // A generic controller: a work queue of keys and the workers that hand each key to a
 // KeyReconciler. It knows keys, not what they name. The workers start only once the KeySource

@@ -34,7 +34,7 @@ DNS_PORT=""
 # The operator's interface, as the tests rely on it. (Used by the test scripts.)
 # shellcheck disable=SC2034
 readonly HSO_ANNOTATION=srcd.host/create-headless-service
-# Ownership labels (include/hso/reconciler/ownership.hpp). Only ownership cases assert on them.
+# Ownership labels (include/hso/reconciler/plan/ownership.hpp). Only ownership cases assert on them.
 # shellcheck disable=SC2034
 readonly HSO_MANAGED_BY_LABEL=app.kubernetes.io/managed-by
 # shellcheck disable=SC2034

@@ -235,7 +235,7 @@ soak_churn_stop() {
 # What the pods ask for, from one read of pods, Services and EndpointSlices; prints one line
 # "KIND<TAB>detail" per thing that is not so (nothing when all is right):
 # - every hostname some annotated pod wants has a winner (the decision of
-#   src/reconciler/decision.cpp: active pods first, then the oldest, then by name and uid); an
+#   src/reconciler/plan/decision.cpp: active pods first, then the oldest, then by name and uid); an
 #   active winner has the operator's headless Service, owned by it; the operator's EndpointSlices
 #   of that name are owned by that Service and hold exactly the winner's podIPs (none when the
 #   winner finished);

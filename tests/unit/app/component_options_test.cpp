@@ -19,7 +19,7 @@ TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
   config.relaxed_service_names = true;
   config.publish_ports = false;
   config.namespaces = {"a", "b"};
-  const reconciler::ReconcileOptions options = reconcile_options(config);
+  const reconciler::plan::ReconcileOptions options = reconcile_options(config);
   EXPECT_FALSE(options.publish_not_ready);
   EXPECT_TRUE(options.legacy_endpoints);
   EXPECT_FALSE(options.adopt_legacy);
@@ -40,8 +40,8 @@ TEST(ControllerOptionsTest, ComeFromTheOperatorConfig) {
   EXPECT_EQ(options.namespaces, (std::vector<std::string>{"a"}));
   EXPECT_EQ(options.pod_annotation, "example.com/headless");
   EXPECT_EQ(options.pod_selector, "app=web");
-  EXPECT_EQ(options.workers, 7);
-  EXPECT_EQ(options.resync_period, 90s);
+  EXPECT_EQ(options.worker_options.workers, 7);
+  EXPECT_EQ(options.worker_options.resync_period, 90s);
   EXPECT_TRUE(options.reconcile.legacy_endpoints);
   EXPECT_EQ(options.reconcile.namespaces, (std::vector<std::string>{"a"}));
   EXPECT_EQ(options.namespace_selector, "");

@@ -131,7 +131,7 @@ TEST_F(CacheDirectoryTest, AnswersFromTheScopeOfTheNamespace) {
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->at("metadata").at("namespace"), "team-a");
   EXPECT_FALSE(found->at("metadata").contains("managedFields"));
-  // Only the fields the reconciler reads are kept (reconciler::reconciled_fields).
+  // Only the fields the reconciler reads are kept (reconciler::plan::reconciled_fields).
   EXPECT_FALSE(found->contains("apiVersion"));
   EXPECT_EQ(found->at("spec").at("clusterIP"), "None");
   EXPECT_EQ(directory.service("team-c", "web-0"), nullptr);

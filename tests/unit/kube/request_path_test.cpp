@@ -38,5 +38,19 @@ TEST(RequestPath, QueryEncoding) {
   EXPECT_EQ(with_query("/p", {}), "/p");
 }
 
+// The resources the reconciler writes.
+TEST(RequestPath, TheReconcilersResourcesAreTheApiServersPaths) {
+  EXPECT_EQ(collection_path(kServices, "ns"), "/api/v1/namespaces/ns/services");
+  EXPECT_EQ(object_path(kServices, "ns", "db"), "/api/v1/namespaces/ns/services/db");
+  EXPECT_EQ(collection_path(kEndpointSlices, "ns"),
+            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices");
+  EXPECT_EQ(object_path(kEndpointSlices, "ns", "db-ipv4"),
+            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices/db-ipv4");
+  EXPECT_EQ(collection_path(kEndpoints, "ns"), "/api/v1/namespaces/ns/endpoints");
+  EXPECT_EQ(object_path(kEndpoints, "ns", "db"), "/api/v1/namespaces/ns/endpoints/db");
+  EXPECT_EQ(collection_path(kEvents, "ns"), "/apis/events.k8s.io/v1/namespaces/ns/events");
+  EXPECT_EQ(object_path(kEvents, "ns", "e"), "/apis/events.k8s.io/v1/namespaces/ns/events/e");
+}
+
 }  // namespace
 }  // namespace hso::kube

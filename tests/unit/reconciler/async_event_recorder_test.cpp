@@ -15,14 +15,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-PodInfo pod(const std::string& name) {
+plan::PodInfo pod(const std::string& name) {
   return test::PodBuilder(name).uid("uid-" + name).info();
 }
 
 // Records what it is handed; while `held`, it blocks inside record() like a slow API server.
 class GatedRecorder final : public EventRecorder {
  public:
-  void record(const PodInfo& p, EventType, std::string_view reason, std::string_view,
+  void record(const plan::PodInfo& p, EventType, std::string_view reason, std::string_view,
               std::string_view) override {
     std::unique_lock lock(mutex_);
     ++entered_;

@@ -17,7 +17,7 @@ using ::testing::ReturnArg;
 using ::testing::StrictMock;
 using ::testing::Throw;
 
-PodInfo pod(std::string name = "web-0", std::string uid = "uid-1") {
+plan::PodInfo pod(std::string name = "web-0", std::string uid = "uid-1") {
   return test::PodBuilder(std::move(name)).uid(std::move(uid)).info();
 }
 

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "hso/reconciler/object_diff.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
 #include "support/mock_api_client.hpp"
 #include "support/pod_builder.hpp"
 
@@ -36,22 +36,22 @@ kube::ApiError api_error(int code, kube::StatusReason reason,
 
 class FakePodSource : public PodSource {
  public:
-  PodList pods_for(const std::string& namespace_name, const std::string& hostname) override {
-    PodList found;
+  plan::PodList pods_for(const std::string& namespace_name, const std::string& hostname) override {
+    plan::PodList found;
     for (const auto& pod : pods) {
-      if (pod->namespace_name == namespace_name && effective_hostname(*pod) == hostname) {
+      if (pod->namespace_name == namespace_name && plan::effective_hostname(*pod) == hostname) {
         found.push_back(pod);
       }
     }
     return found;
   }
-  PodList pods;
+  plan::PodList pods;
 };
 
 class FakeObjectSource : public OwnedObjectSource {
  public:
-  ObjectList find(OwnedKind kind, const std::string&, const std::string& name) override {
-    ObjectList list;
+  plan::ObjectList find(OwnedKind kind, const std::string&, const std::string& name) override {
+    plan::ObjectList list;
     if (kind == OwnedKind::kEndpointSlices) {
       for (const json& slice : slices)
         list.push_back(std::make_shared<const json>(slice));
@@ -70,8 +70,8 @@ class FakeObjectSource : public OwnedObjectSource {
 class MockEventRecorder : public EventRecorder {
  public:
   MOCK_METHOD(void, record,
-              (const PodInfo& pod, EventType type, std::string_view reason, std::string_view action,
-               std::string_view note),
+              (const plan::PodInfo& pod, EventType type, std::string_view reason,
+               std::string_view action, std::string_view note),
               (override));
 };
 
@@ -83,7 +83,7 @@ class MockMetrics : public metrics::ReconcileMetrics {
   MOCK_METHOD(void, set_pods_skipped, (metrics::SkipReason, std::size_t), (override));
 };
 
-std::shared_ptr<const PodInfo> make_pod(std::string name, std::string uid = "pod-uid") {
+std::shared_ptr<const plan::PodInfo> make_pod(std::string name, std::string uid = "pod-uid") {
   return test::PodBuilder(std::move(name))
       .uid(std::move(uid))
       .created(std::chrono::sys_days(std::chrono::year(2024) / 1 / 1))
@@ -109,18 +109,18 @@ class ReconcilerTest : public ::testing::Test {
     EXPECT_CALL(metrics, set_pods_skipped(_, _)).Times(AnyNumber());
   }
 
-  Reconciler make(ReconcileOptions options = {}) {
+  Reconciler make(plan::ReconcileOptions options = {}) {
     return Reconciler(api, pods, objects, events, metrics, clock, std::move(options));
   }
 
   // The objects the operator would have written for `pod`, as the server returns them.
-  void world_matches(const PodInfo& pod, const ReconcileOptions& options = {}) {
-    json service = with_server_fields(desired_service(pod, "web-0", options), "svc-uid");
+  void world_matches(const plan::PodInfo& pod, const plan::ReconcileOptions& options = {}) {
+    json service = with_server_fields(plan::desired_service(pod, "web-0", options), "svc-uid");
     service["spec"]["sessionAffinity"] = "None";
     service["spec"]["ipFamilies"] = json::array({"IPv4"});
     objects.services["web-0"] = service;
     objects.slices.clear();
-    for (json slice : desired_endpoint_slices(pod, {"ns", "web-0", "svc-uid"}, options)) {
+    for (json slice : plan::desired_endpoint_slices(pod, {"ns", "web-0", "svc-uid"}, options)) {
       slice["ports"] = nullptr;
       objects.slices.push_back(with_server_fields(slice, "slice-uid"));
     }
@@ -137,14 +137,15 @@ class ReconcilerTest : public ::testing::Test {
 TEST_F(ReconcilerTest, CreatesTheServiceAndItsSlice) {
   auto pod = make_pod("web-0");
   pods.pods = {pod};
-  EXPECT_CALL(api, create(kServices, desired_service(*pod, "web-0", {})))
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", {})))
       .WillOnce(
           [](const std::string&, const json& body) { return with_server_fields(body, "new-uid"); });
   EXPECT_CALL(api, create(kSlices, _)).WillOnce([&](const std::string&, const json& body) {
-    EXPECT_EQ(body, desired_endpoint_slices(*pod, {"ns", "web-0", "new-uid"}, {})[0]);
+    EXPECT_EQ(body, plan::desired_endpoint_slices(*pod, {"ns", "web-0", "new-uid"}, {})[0]);
     return body;
   });
-  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceCreated), _, _));
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
   EXPECT_CALL(metrics,
               object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
   EXPECT_CALL(metrics,
@@ -194,23 +195,23 @@ TEST_F(ReconcilerTest, NothingChangedMeansNoRequestAtAll) {
 }
 
 TEST_F(ReconcilerTest, NothingChangedWithLegacyEndpointsEither) {
-  ReconcileOptions options;
+  plan::ReconcileOptions options;
   options.legacy_endpoints = true;
   options.publish_not_ready = false;
   auto pod = make_pod("web-0");
   pods.pods = {pod};
   world_matches(*pod, options);
   objects.endpoints_by_name["web-0"] =
-      with_server_fields(desired_endpoints(*pod, {"ns", "web-0", "svc-uid"}, options), "ep");
+      with_server_fields(plan::desired_endpoints(*pod, {"ns", "web-0", "svc-uid"}, options), "ep");
   EXPECT_EQ(make(options).reconcile("ns/web-0").kind, Kind::kDone);
 }
 
 TEST_F(ReconcilerTest, AnIpChangeUpdatesTheSliceOnly) {
   auto pod = make_pod("web-0");
   world_matches(*pod);
-  PodInfo moved = *pod;
+  plan::PodInfo moved = *pod;
   moved.pod_ips = {"10.0.0.2"};
-  pods.pods = {std::make_shared<const PodInfo>(moved)};
+  pods.pods = {std::make_shared<const plan::PodInfo>(moved)};
   EXPECT_CALL(api, patch(kSlices + "/web-0-ipv4", kube::PatchType::kMerge, _, _))
       .WillOnce(
           [](const std::string&, kube::PatchType, const json& body, const kube::PatchOptions&) {
@@ -229,7 +230,7 @@ TEST_F(ReconcilerTest, ARejectedNameIsAReportedSkipWithoutRetry) {
   EXPECT_CALL(api, create(kServices, _))
       .WillOnce(Throw(api_error(422, kube::StatusReason::kInvalid)));
   EXPECT_CALL(events,
-              record(_, EventType::kWarning, std::string_view(kReasonServiceRejected), _, _));
+              record(_, EventType::kWarning, std::string_view(plan::kReasonServiceRejected), _, _));
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kInvalidName, 1u));
   EXPECT_CALL(metrics, reconcile_finished(metrics::ReconcileResult::kSuccess, _));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
@@ -239,7 +240,7 @@ TEST_F(ReconcilerTest, AnInvalidHostnameIsSkippedWithoutAnyRequest) {
   auto pod = make_pod("1-web");
   pods.pods = {pod};
   EXPECT_CALL(events,
-              record(_, EventType::kWarning, std::string_view(kReasonInvalidHostname), _, _))
+              record(_, EventType::kWarning, std::string_view(plan::kReasonInvalidHostname), _, _))
       .Times(2);
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kInvalidName, 1u)).Times(1);
   Reconciler reconciler = make();
@@ -286,7 +287,7 @@ TEST_F(ReconcilerTest, AForeignServiceIsLeftExactlyAsItWas) {
       .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
   EXPECT_CALL(api, get(kServicePath)).Times(2).WillRepeatedly(Return(foreign));
   EXPECT_CALL(events,
-              record(_, EventType::kWarning, std::string_view(kReasonServiceConflict), _, _))
+              record(_, EventType::kWarning, std::string_view(plan::kReasonServiceConflict), _, _))
       .Times(2);
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kForeignService, 1u));
   Reconciler reconciler = make();
@@ -308,7 +309,8 @@ TEST_F(ReconcilerTest, ANameNoLongerTakenIsCreated) {
       .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
   EXPECT_CALL(events, record(_, EventType::kWarning, _, _, _));
-  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceCreated), _, _));
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
   EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
   Reconciler reconciler = make();
   EXPECT_EQ(reconciler.reconcile("ns/web-0").kind, Kind::kDone);
@@ -351,7 +353,8 @@ TEST_F(ReconcilerTest, TheOriginalOperatorsServiceOutsideTheCacheIsAdopted) {
   EXPECT_CALL(api, get(kEndpointsPath))
       .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
-  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceAdopted), _, _));
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceAdopted), _, _));
   EXPECT_CALL(metrics, object_written(_, _)).Times(2);
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
@@ -369,9 +372,9 @@ TEST_F(ReconcilerTest, NoPodMeansTheServiceAndSlicesGo) {
 
 TEST_F(ReconcilerTest, AnUnannotatedPodKeepsNothingAndIsNotTouched) {
   world_matches(*make_pod("web-0"));
-  PodInfo plain = *make_pod("web-0");
+  plan::PodInfo plain = *make_pod("web-0");
   plain.wants_service = false;
-  pods.pods = {std::make_shared<const PodInfo>(plain)};
+  pods.pods = {std::make_shared<const plan::PodInfo>(plain)};
   EXPECT_CALL(api, remove(kServicePath, _));
   EXPECT_CALL(api, remove(kSlices + "/web-0-ipv4", _));
   EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kDelete)).Times(2);
@@ -393,21 +396,23 @@ TEST_F(ReconcilerTest, TheOriginalOperatorsServiceIsAdoptedAndItsEndpointsDelete
     EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "legacy");
     return body;
   });
-  EXPECT_CALL(events, record(_, EventType::kNormal, std::string_view(kReasonServiceAdopted), _, _));
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceAdopted), _, _));
   EXPECT_CALL(metrics, object_written(_, _)).Times(3);
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
 TEST_F(ReconcilerTest, CollisionLosersAreReportedAndTheWinnerServed) {
-  PodInfo old_pod = *make_pod("a", "uid-a");
+  plan::PodInfo old_pod = *make_pod("a", "uid-a");
   old_pod.spec_hostname = "web-0";
-  PodInfo young = *make_pod("b", "uid-b");
+  plan::PodInfo young = *make_pod("b", "uid-b");
   young.spec_hostname = "web-0";
   young.created += 10s;
-  pods.pods = {std::make_shared<const PodInfo>(young), std::make_shared<const PodInfo>(old_pod)};
+  pods.pods = {std::make_shared<const plan::PodInfo>(young),
+               std::make_shared<const plan::PodInfo>(old_pod)};
   world_matches(old_pod);
-  EXPECT_CALL(events, record(Field(&PodInfo::name, "b"), EventType::kWarning,
-                             std::string_view(kReasonHostnameCollision), _, _));
+  EXPECT_CALL(events, record(Field(&plan::PodInfo::name, "b"), EventType::kWarning,
+                             std::string_view(plan::kReasonHostnameCollision), _, _));
   EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kCollision, 1u));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
@@ -475,7 +480,7 @@ TEST_F(ReconcilerTest, AWriteWithheldByTheLeadershipGateIsNotLeadingAndNoError) 
 }
 
 TEST_F(ReconcilerTest, KeysOutsideTheWatchedNamespacesAreIgnored) {
-  ReconcileOptions options;
+  plan::ReconcileOptions options;
   options.namespaces = {"other"};
   world_matches(*make_pod("web-0"));  // would be deleted if the key were looked at
   EXPECT_EQ(make(options).reconcile("ns/web-0").kind, Kind::kDone);

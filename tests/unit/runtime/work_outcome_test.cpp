@@ -57,6 +57,13 @@ TEST_F(RuntimeSettleTest, RetryCountsAFailureAndHoldsTheKeyBack) {
   EXPECT_EQ(queue.delayed(), 1u);
 }
 
+TEST_F(RuntimeSettleTest, RequeueAfterForgetsEarlierFailures) {
+  queue.add_rate_limited(kKey);
+  ASSERT_EQ(queue.failures(kKey), 1);
+  settle_and_finish(WorkOutcome::requeue_after(1s));
+  EXPECT_EQ(queue.failures(kKey), 0) << "a requeue (a withheld write among them) is not a failure";
+}
+
 TEST_F(RuntimeSettleTest, RequeueAfterComesBackAfterItsDelayWithNoFailureCounted) {
   settle_and_finish(WorkOutcome::requeue_after(3s));
   EXPECT_EQ(queue.failures(kKey), 0);

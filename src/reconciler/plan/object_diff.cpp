@@ -1,15 +1,15 @@
-#include "hso/reconciler/object_diff.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
 
 #include <algorithm>
 #include <string>
 #include <string_view>
 
-#include "hso/reconciler/named_ports.hpp"
-#include "hso/reconciler/ownership.hpp"
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/named_ports.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -212,4 +212,4 @@ std::optional<json> endpoints_patch(const json& existing, const json& desired) {
   return finish_patch(std::move(patch), existing, desired, "Service");
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,12 +1,12 @@
-#include "hso/reconciler/desired_objects.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
 
 #include <algorithm>
 
-#include "hso/reconciler/ownership.hpp"
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 #include "hso/util/time_format.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -138,4 +138,4 @@ json desired_endpoints(const PodInfo& pod, const ServiceRef& service,
       {"subsets", std::move(subsets)}};
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

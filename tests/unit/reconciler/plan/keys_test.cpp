@@ -1,10 +1,8 @@
-#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/plan/keys.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hso/kube/request_path.hpp"
-
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -42,20 +40,5 @@ TEST(ReconcilerKeysTest, OwnedObjectsMapToTheirService) {
   EXPECT_FALSE(key_for_endpoint_slice(json::array()));
 }
 
-TEST(ReconcilerPathsTest, AreTheApiServersPaths) {
-  EXPECT_EQ(kube::collection_path(kube::kServices, "ns"), "/api/v1/namespaces/ns/services");
-  EXPECT_EQ(kube::object_path(kube::kServices, "ns", "db"), "/api/v1/namespaces/ns/services/db");
-  EXPECT_EQ(kube::collection_path(kube::kEndpointSlices, "ns"),
-            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices");
-  EXPECT_EQ(kube::object_path(kube::kEndpointSlices, "ns", "db-ipv4"),
-            "/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices/db-ipv4");
-  EXPECT_EQ(kube::collection_path(kube::kEndpoints, "ns"), "/api/v1/namespaces/ns/endpoints");
-  EXPECT_EQ(kube::object_path(kube::kEndpoints, "ns", "db"), "/api/v1/namespaces/ns/endpoints/db");
-  EXPECT_EQ(kube::collection_path(kube::kEvents, "ns"),
-            "/apis/events.k8s.io/v1/namespaces/ns/events");
-  EXPECT_EQ(kube::object_path(kube::kEvents, "ns", "e"),
-            "/apis/events.k8s.io/v1/namespaces/ns/events/e");
-}
-
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

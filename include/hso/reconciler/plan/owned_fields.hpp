@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 // The part of an owned object (Service, EndpointSlice, Endpoints) that this component reads:
 // metadata's name, namespace, uid, resourceVersion, deletionTimestamp, labels, ownerReferences
@@ -13,4 +13,4 @@ namespace hso::reconciler {
 // only this part plans exactly the same writes. Anything but a JSON object is returned as it is.
 nlohmann::json reconciled_fields(const nlohmann::json& object);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

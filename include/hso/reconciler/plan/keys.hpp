@@ -5,11 +5,11 @@
 #include <string>
 #include <string_view>
 
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 #include "hso/util/object_key.hpp"
 
 // Work is keyed by the Service it produces: "<namespace>/<service name>".
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 // A key names the Service (ObjectKey::parse reads one back).
 using ServiceKey = ObjectKey;
@@ -28,4 +28,4 @@ std::optional<std::string> key_for_endpoints(const nlohmann::json& endpoints);
 // Index value for PodSource implementations: pods grouped by key_for_pod.
 inline constexpr std::string_view kPodsByServiceKeyIndex = "service-key";
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

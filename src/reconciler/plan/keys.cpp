@@ -1,9 +1,9 @@
-#include "hso/reconciler/keys.hpp"
+#include "hso/reconciler/plan/keys.hpp"
 
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 #include "hso/util/json_access.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 std::optional<std::string> key_of(const nlohmann::json& object, const std::string& name) {
@@ -35,4 +35,4 @@ std::optional<std::string> key_for_endpoint_slice(const nlohmann::json& slice) {
   return key_of(slice, json_string_at(metadata_child(slice, "labels"), kServiceNameLabel));
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -5,7 +5,7 @@
 // The names this operator writes into the objects it owns. Ownership is decided by these labels
 // alone: an object without them is never modified or deleted (except when adopting the original
 // Go operator's objects, see decision.hpp).
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 inline constexpr std::string_view kOperatorName = "k8s-pod-headless-service-operator";
 
@@ -33,4 +33,4 @@ inline constexpr std::string_view kOwnedEndpointSliceSelector =
     "endpointslice.kubernetes.io/managed-by=k8s-pod-headless-service-operator.srcd.host";
 inline constexpr std::string_view kOwnedEndpointsSelector = kOwnedServiceSelector;
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,14 +1,14 @@
-#include "hso/reconciler/decision.hpp"
+#include "hso/reconciler/plan/decision.hpp"
 
 #include <algorithm>
 #include <iterator>
 
-#include "hso/reconciler/object_diff.hpp"
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/k8s_names.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -259,4 +259,4 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   return writes;
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

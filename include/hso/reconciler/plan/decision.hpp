@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "hso/metrics/sinks.hpp"
-#include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/options.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
+#include "hso/reconciler/plan/options.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
 // What to do for one Service name, decided from the pods and the objects that exist (no I/O).
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 using PodList = std::vector<std::shared_ptr<const PodInfo>>;
 using ObjectList = std::vector<std::shared_ptr<const nlohmann::json>>;
@@ -24,7 +24,6 @@ inline constexpr std::string_view kReasonInvalidHostname = "InvalidHostname";
 inline constexpr std::string_view kReasonHostnameCollision = "HostnameCollision";
 inline constexpr std::string_view kReasonServiceConflict = "ServiceConflict";
 inline constexpr std::string_view kReasonServiceRejected = "ServiceRejected";
-inline constexpr std::string_view kReasonForbidden = "Forbidden";
 inline constexpr std::string_view kReasonAnnotationNotUnderstood = "AnnotationNotUnderstood";
 
 struct PodSkip {
@@ -106,4 +105,4 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
                                          bool remove_unlabelled_endpoints,
                                          const ReconcileOptions& options);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,4 +1,4 @@
-#include "hso/reconciler/named_ports.hpp"
+#include "hso/reconciler/plan/named_ports.hpp"
 
 #include <algorithm>
 #include <set>
@@ -7,7 +7,7 @@
 
 #include "hso/util/json_access.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -106,4 +106,4 @@ bool same_endpoint_slice_ports(const json& a, const json& b) {
   return normalized_ports(a, false) == normalized_ports(b, false);
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

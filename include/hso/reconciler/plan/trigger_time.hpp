@@ -10,7 +10,7 @@
 // `coredns_kubernetes_dns_programming_duration_seconds` (service_kind "headless_with_selector"), so
 // the operator's DNS programming latency shows up where users already look, with no change to
 // CoreDNS.
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 // Its value is format_rfc3339 of the time: UTC, whole seconds ("2024-05-01T12:00:00Z"), which the
 // readers' RFC 3339 parsers take (with or without a fraction).
@@ -36,4 +36,4 @@ std::chrono::sys_seconds pod_trigger_time(const nlohmann::json& pod,
 void carry_trigger_time(nlohmann::json& patch, const nlohmann::json& existing,
                         const nlohmann::json& desired);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "hso/reconciler/options.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/options.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
 // The objects a pod should have, computed from the pod and the configuration alone (no I/O).
 // Bodies are ready to POST; only the fields the operator manages are set.
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 // The Service the dependents point at (its uid is known only once it exists).
 struct ServiceRef {
@@ -48,4 +48,4 @@ std::vector<nlohmann::json> desired_endpoint_slices(const PodInfo& pod, const Se
 nlohmann::json desired_endpoints(const PodInfo& pod, const ServiceRef& service,
                                  const ReconcileOptions& options);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

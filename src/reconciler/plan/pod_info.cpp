@@ -1,14 +1,14 @@
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
 #include <arpa/inet.h>
 
 #include <chrono>
 
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/time_format.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 constexpr std::size_t kMaxHostnameLength = 63;
@@ -140,4 +140,4 @@ AddressFamily address_family(std::string_view ip) {
   return ip.find(':') == std::string_view::npos ? AddressFamily::kIPv4 : AddressFamily::kIPv6;
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,4 +1,4 @@
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 
 #include <algorithm>
 #include <string>
@@ -6,7 +6,7 @@
 #include "hso/util/json_access.hpp"
 #include "hso/util/time_format.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -53,4 +53,4 @@ void carry_trigger_time(json& patch, const json& existing, const json& desired) 
   patch["metadata"]["annotations"][std::string(kLastChangeTriggerTimeAnnotation)] = wanted;
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,10 +1,10 @@
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
 #include <gtest/gtest.h>
 
 #include "hso/util/time_format.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -239,4 +239,4 @@ TEST(PodInfoAddressFamilyTest, TellsIPv4FromIPv6) {
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -1,16 +1,16 @@
-#include "hso/reconciler/owned_fields.hpp"
+#include "hso/reconciler/plan/owned_fields.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <vector>
 
-#include "hso/reconciler/decision.hpp"
-#include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/decision.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 #include "support/pod_builder.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -175,4 +175,4 @@ TEST(ReconciledFieldsTest, TheSliceAndEndpointsWritesAreTheSameAsFromTheWholeObj
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

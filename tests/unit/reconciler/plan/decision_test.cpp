@@ -1,13 +1,13 @@
-#include "hso/reconciler/decision.hpp"
+#include "hso/reconciler/plan/decision.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 
-#include "hso/reconciler/object_diff.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
 #include "support/pod_builder.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -669,4 +669,4 @@ TEST(ReconcilerOwnershipTest, IsDecidedByTheLabels) {
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 // The part of the configuration that shapes what the reconciler writes. app/ fills it in from
 // the command line (app/component_options.hpp); the reconciler never sees the command line.
@@ -22,4 +22,4 @@ struct ReconcileOptions {
   std::vector<std::string> namespaces;
 };
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

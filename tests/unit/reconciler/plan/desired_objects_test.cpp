@@ -1,11 +1,11 @@
-#include "hso/reconciler/desired_objects.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hso/reconciler/ownership.hpp"
+#include "hso/reconciler/plan/ownership.hpp"
 #include "support/pod_builder.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -201,4 +201,4 @@ TEST(DesiredNamesTest, SliceNamesAreDeterministicAndValid) {
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -8,7 +8,7 @@
 // The pod's named container ports, published as the ports of its Service and EndpointSlices so
 // that CoreDNS answers SRV queries for them: _<port>._<protocol>.<hostname>.<namespace>.svc.<zone>
 // (the DNS specification gives SRV records to named ports only, so unnamed ports are left out).
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 struct NamedPort {
   std::string name;              // an IANA service name, as the API validates container ports
@@ -33,4 +33,4 @@ nlohmann::json endpoint_slice_ports(const std::vector<NamedPort>& ports);
 bool same_service_ports(const nlohmann::json& a, const nlohmann::json& b);
 bool same_endpoint_slice_ports(const nlohmann::json& a, const nlohmann::json& b);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

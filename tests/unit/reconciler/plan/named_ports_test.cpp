@@ -1,4 +1,4 @@
-#include "hso/reconciler/named_ports.hpp"
+#include "hso/reconciler/plan/named_ports.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "hso/reconciler/decision.hpp"
-#include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/decision.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -214,4 +214,4 @@ TEST(NamedPortsTest, PortsFollowThePodAndNothingElseWrites) {
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

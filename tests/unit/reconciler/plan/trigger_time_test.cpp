@@ -1,16 +1,16 @@
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "hso/reconciler/decision.hpp"
-#include "hso/reconciler/desired_objects.hpp"
-#include "hso/reconciler/pod_info.hpp"
+#include "hso/reconciler/plan/decision.hpp"
+#include "hso/reconciler/plan/desired_objects.hpp"
+#include "hso/reconciler/plan/pod_info.hpp"
 #include "hso/util/time_format.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -191,4 +191,4 @@ TEST(TriggerTimeTest, OtherAnnotationsAreLeftAlone) {
 }
 
 }  // namespace
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "hso/reconciler/named_ports.hpp"
+#include "hso/reconciler/plan/named_ports.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
 
@@ -65,4 +65,4 @@ bool publishes_addresses(const PodInfo& pod);
 enum class AddressFamily { kIPv4, kIPv6 };
 AddressFamily address_family(std::string_view ip);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

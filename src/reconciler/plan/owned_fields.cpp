@@ -1,12 +1,12 @@
-#include "hso/reconciler/owned_fields.hpp"
+#include "hso/reconciler/plan/owned_fields.hpp"
 
 #include <initializer_list>
 #include <string_view>
 
-#include "hso/reconciler/trigger_time.hpp"
+#include "hso/reconciler/plan/trigger_time.hpp"
 #include "hso/util/json_access.hpp"
 
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 namespace {
 
 using nlohmann::json;
@@ -55,4 +55,4 @@ json reconciled_fields(const json& object) {
   return kept;
 }
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan

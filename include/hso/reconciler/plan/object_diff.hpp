@@ -8,7 +8,7 @@
 // ipFamilies, internalTrafficPolicy, ...) and other tools may add labels or annotations, and none
 // of that may cause a write. The result is a JSON merge patch that carries the existing object's
 // resourceVersion, so the server refuses it with 409 if the object changed since it was read.
-namespace hso::reconciler {
+namespace hso::reconciler::plan {
 
 bool is_owned_service(const nlohmann::json& service);
 bool is_owned_endpoint_slice(const nlohmann::json& slice);
@@ -25,4 +25,4 @@ std::optional<nlohmann::json> endpoint_slice_patch(const nlohmann::json& existin
 std::optional<nlohmann::json> endpoints_patch(const nlohmann::json& existing,
                                               const nlohmann::json& desired);
 
-}  // namespace hso::reconciler
+}  // namespace hso::reconciler::plan
