@@ -26,16 +26,6 @@ start_operator main --namespace "" --namespace-selector "${SELECTOR_LABEL}=on"
 wait_for_leader main
 printf '%s\n' "$(operator_pid main)" >"${E2E_STATE}/main.pid"
 
-# holds_no_service NAMESPACE: predicate, no Service at all in NAMESPACE.
-holds_no_service() {
-  local services
-  services=$(k -n "$1" get services -o name)
-  [[ -z "${services}" ]] || {
-    echo "Services in $1: ${services}"
-    return 1
-  }
-}
-
 # same_operator: predicate, the operator of the first start is still the one running.
 same_operator() {
   operator_alive main && [[ "$(operator_pid main)" == "$(cat "${E2E_STATE}/main.pid")" ]] || {

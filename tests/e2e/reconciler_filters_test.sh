@@ -9,16 +9,6 @@ source "${e2e_dir}/lib/common.sh"
 
 e2e_init filters
 
-# holds_no_service NAMESPACE: predicate, no Service at all in NAMESPACE.
-holds_no_service() {
-  local services
-  services=$(k -n "$1" get services -o name)
-  [[ -z "${services}" ]] || {
-    echo "Services in $1: ${services}"
-    return 1
-  }
-}
-
 # Case 16a: an annotated pod in a namespace outside --namespace is never touched.
 case_16a() {
   local outside

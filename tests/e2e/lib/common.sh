@@ -296,6 +296,15 @@ equals() {
     return 1
   }
 }
+# holds_no_service NAMESPACE: predicate, no Service at all in NAMESPACE.
+holds_no_service() {
+  local services
+  services=$(k -n "$1" get services -o name)
+  [[ -z "${services}" ]] || {
+    echo "Services in $1: ${services}"
+    return 1
+  }
+}
 
 # ---------------------------------------------------------------------------
 # Objects.
