@@ -5,6 +5,9 @@
 # lease_ns, and qps, burst and workers (bench_knobs gives them and the other knobs that run.sh and
 # focus.sh share), then calls bench_cluster_up.
 
+# shellcheck source=../../hack/lib/operator.sh
+source "${root}/hack/lib/operator.sh"
+
 build_dir=${HSO_BENCH_BUILD_DIR:-${root}/build}
 results_dir=${HSO_BENCH_RESULTS:-${root}/bench/results}
 operator=${build_dir}/k8s-pod-headless-service-operator
@@ -39,7 +42,6 @@ bench_cluster_up() {
   [[ -x "${operator}" && -x "${bench}" ]] || die "build first: ${operator} and ${bench} ($1 does)"
   work=$(mktemp -d "${TMPDIR:-/tmp}/hso-bench.XXXXXX")
   export LOCAL_CLUSTER_DIR=${work}/cluster
-  op_log=${work}/operator.log
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -51,7 +53,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   set +e
-  [[ -n "${op_pid}" ]] && kill -TERM "${op_pid}" 2>/dev/null && wait "${op_pid}" 2>/dev/null
+  [[ -n "${op_pid}" ]] && kill -TERM "${op_pid}" 2>/dev/null && operator_wait_exit "${work}/operator" 60
   if ((rc != 0)); then
     LOCAL_CLUSTER_KEEP_LOGS=1 "${root}/hack/local-cluster.sh" down >/dev/null 2>&1
     say "failed; operator logs and raw results kept in ${work}"
@@ -70,24 +72,22 @@ metrics_addr=""
 probes_addr=""
 
 # start_operator [--kube-api-qps=Q --kube-api-burst=B] [extra flags...]: $qps/$burst unless given
-# (the shipped defaults when those are empty).
+# (the shipped defaults when those are empty), through hack/lib/operator.sh's operator_spawn; its
+# output goes to ${work}/operator/log.
 start_operator() {
-  local ports limits=()
+  local limits=() dir=${work}/operator
   [[ -z "${qps}" ]] || limits+=(--kube-api-qps "${qps}")
   [[ -z "${burst}" ]] || limits+=(--kube-api-burst "${burst}")
   [[ "${1:-}" != --kube-api-qps=* ]] || {
     limits=("$1" "$2")
     shift 2
   }
-  mapfile -t ports < <(freeport -n 2)
-  metrics_addr=127.0.0.1:${ports[0]}
-  probes_addr=127.0.0.1:${ports[1]}
-  printf '=== start %s\n' "$*" >>"${op_log}"
-  "${operator}" run --kubeconfig "${KUBECONFIG}" --leader-election-namespace "${lease_ns}" \
-    --metrics-bind-address "${metrics_addr}" --health-probe-bind-address "${probes_addr}" \
-    ${limits[@]+"${limits[@]}"} --workers "${workers}" \
-    --log-level warn "$@" </dev/null >>"${op_log}" 2>&1 &
-  op_pid=$!
+  operator_spawn "${dir}" "${operator}" "${KUBECONFIG}" warn \
+    --leader-election-namespace "${lease_ns}" ${limits[@]+"${limits[@]}"} --workers "${workers}" \
+    "$@" || die "the operator did not start"
+  metrics_addr=127.0.0.1:$(cat "${dir}/metrics_port")
+  probes_addr=127.0.0.1:$(cat "${dir}/probe_port")
+  op_pid=$(cat "${dir}/pid")
 }
 
 # Follows the start to /readyz (JSON to $1), then waits for the lease.
@@ -103,7 +103,7 @@ follow_start() {
 
 stop_operator() {
   kill -TERM "${op_pid}"
-  wait "${op_pid}" || true
+  operator_wait_exit "${work}/operator" 120 || die "the operator did not exit within 120 s of SIGTERM"
   op_pid=""
 }
 

@@ -25,6 +25,9 @@ shopt -s inherit_errexit
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HSO_SOURCE_DIR=${HSO_SOURCE_DIR:-$(cd "${E2E_LIB_DIR}/../../.." && pwd)}
 export HSO_SOURCE_DIR
+# From this checkout, not HSO_SOURCE_DIR (which may name an older one: tests/e2e/image_run.sh).
+# shellcheck source=../../../hack/lib/operator.sh
+source "${E2E_LIB_DIR}/../../../hack/lib/operator.sh"
 
 # The namespace of the test (set by e2e_init); helpers default to it.
 ns=""
@@ -490,44 +493,19 @@ operator_alive() {
 operator_log() { printf '%s/log\n' "$(operator_dir "$1")"; }
 
 # launch_operator NAME KUBECONFIG_FILE [FLAGS...]: the one way the tests start the binary
-# ($HSO_OPERATOR_BINARY): in the background, with that kubeconfig, free loopback metrics and probe
-# ports and FLAGS; its folder (operator_dir NAME) gets the pid, the ports, the command line, the
-# log and, once it exits, its status. Returns once the process runs; does not wait for readiness.
+# ($HSO_OPERATOR_BINARY), through hack/lib/operator.sh's operator_spawn: in the background, with
+# that kubeconfig, free loopback metrics and probe ports and FLAGS; its folder (operator_dir NAME)
+# gets the pid, the ports, the command line, the log and, once it exits, its status. Returns once
+# the process runs; does not wait for readiness.
 launch_operator() {
-  local name=$1 kubeconfig=$2 dir ports
+  local name=$1 kubeconfig=$2
   shift 2
-  dir=$(operator_dir "${name}")
   if operator_alive "${name}"; then fail "operator ${name} is already running"; fi
-  rm -f "${dir}/pid" "${dir}/rc"
-  mkdir -p "${dir}"
-  mapfile -t ports < <(freeport -n 2 -proto tcp)
-  ((${#ports[@]} == 2)) || fail "freeport gave no ports"
-  local args=(run --kubeconfig "${kubeconfig}"
-    --metrics-bind-address "127.0.0.1:${ports[0]}"
-    --health-probe-bind-address "127.0.0.1:${ports[1]}"
-    --log-level "${E2E_OPERATOR_LOG_LEVEL:-debug}" "$@")
-  printf '%s\n' "${ports[0]}" >"${dir}/metrics_port"
-  printf '%s\n' "${ports[1]}" >"${dir}/probe_port"
-  printf '%s\n' "${args[*]}" >"${dir}/cmdline"
-  printf '=== %s start: %s %s\n' "$(date -u +%FT%TZ)" "${HSO_OPERATOR_BINARY}" "${args[*]}" >>"${dir}/log"
-  say "starting operator ${name}: ${args[*]}"
-  # A wrapper waits for the binary and records its exit status (start/stop may run in different
-  # case subshells, so the pid is not always a child of the shell that stops it).
-  (
-    trap - EXIT
-    set +e
-    "${HSO_OPERATOR_BINARY}" "${args[@]}" </dev/null >>"${dir}/log" 2>&1 &
-    pid=$!
-    printf '%s\n' "${pid}" >"${dir}/pid.tmp"
-    mv "${dir}/pid.tmp" "${dir}/pid"
-    wait "${pid}"
-    printf '%s\n' "$?" >"${dir}/rc"
-  ) </dev/null >/dev/null 2>&1 &
-  local deadline=$((SECONDS + 10))
-  until [[ -f "${dir}/pid" ]]; do
-    ((SECONDS < deadline)) || fail "operator ${name} did not start"
-    sleep 0.05
-  done
+  local dir
+  dir=$(operator_dir "${name}")
+  operator_spawn "${dir}" "${HSO_OPERATOR_BINARY}" "${kubeconfig}" \
+    "${E2E_OPERATOR_LOG_LEVEL:-debug}" "$@" || fail "operator ${name} did not start (or no free ports)"
+  say "started operator ${name}: $(cat "${dir}/cmdline")"
 }
 
 # start_operator NAME [FLAGS...]: starts the binary in the background with --kubeconfig, free
