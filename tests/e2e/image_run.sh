@@ -187,27 +187,12 @@ img_start_operator() {
   shift
   dir=$(operator_dir "${name}")
   mkdir -p "${dir}"
-  rm -f "${dir}/pid" "${dir}/rc"
   bundle=$(img_bundle "${name}" "${env_json}" "${img_entrypoint[@]}" "$@")
   id=$(img_runc_id "${name}")
   printf '%s\n' "$*" >"${dir}/cmdline"
   printf '=== %s start: runc run %s: %s\n' "$(date -u +%FT%TZ)" "${id}" "$*" >>"${dir}/log"
   say "starting the image as ${name}: runc run ${id}: ${img_entrypoint[*]} $*"
-  (
-    trap - EXIT
-    set +e
-    runc run --bundle "${bundle}" "${id}" </dev/null >>"${dir}/log" 2>&1 &
-    pid=$!
-    printf '%s\n' "${pid}" >"${dir}/pid.tmp"
-    mv "${dir}/pid.tmp" "${dir}/pid"
-    wait "${pid}"
-    printf '%s\n' "$?" >"${dir}/rc"
-  ) </dev/null >/dev/null 2>&1 &
-  local deadline=$((SECONDS + 10))
-  until [[ -f "${dir}/pid" ]]; do
-    ((SECONDS < deadline)) || fail "runc did not start for ${name}"
-    sleep 0.05
-  done
+  spawn_recorded "${dir}" runc run --bundle "${bundle}" "${id}" || fail "runc did not start for ${name}"
 }
 
 # img_lease_holder_is PATTERN: predicate, the holder of the operator's Lease matches PATTERN

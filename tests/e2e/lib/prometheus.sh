@@ -53,17 +53,7 @@ prom_start() {
     --web.listen-address="127.0.0.1:${port}" --web.external-url="http://127.0.0.1:${port}/"
     --log.level=info)
   say "starting prometheus ${name}: ${args[*]}"
-  (
-    trap - EXIT
-    set +e
-    prometheus "${args[@]}" </dev/null >>"${dir}/log" 2>&1 &
-    pid=$!
-    printf '%s\n' "${pid}" >"${dir}/pid.tmp"
-    mv "${dir}/pid.tmp" "${dir}/pid"
-    wait "${pid}"
-    printf '%s\n' "$?" >"${dir}/rc"
-  ) </dev/null >/dev/null 2>&1 &
-  wait_for "prometheus ${name} to start" 10 test -f "${dir}/pid"
+  spawn_recorded "${dir}" prometheus "${args[@]}" || fail "prometheus ${name} did not start"
   wait_for "prometheus ${name} ready on 127.0.0.1:${port}" 60 prom_ready "${name}"
   prom_listens_on_loopback_only "${name}"
   prom_sends_nowhere "${name}"
