@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <ctime>
 #include <string>
 
 namespace hso::metrics {
@@ -34,7 +36,26 @@ TEST(ProcessMetricsTest, ParsesBootTime) {
   EXPECT_FALSE(parse_boot_time("cpu 1 2 3\n"));
 }
 
+// Spends at least `cpu` of this process's CPU time (a wall deadline bounds it), so that the
+// kernel's per-process CPU counters have something to report however little the test ran before.
+void spend_cpu(std::chrono::milliseconds cpu) {
+  const auto process_cpu = [] {
+    timespec now{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  };
+  const auto start = process_cpu();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  volatile unsigned sink = 0;
+  while (process_cpu() - start < cpu && std::chrono::steady_clock::now() < deadline) {
+    for (unsigned i = 0; i < 100000; ++i)
+      sink = sink + i;
+  }
+}
+
 TEST(ProcessMetricsTest, ReadsThisProcess) {
+  // A freshly started test process on a busy machine can have used less than one clock tick.
+  spend_cpu(std::chrono::milliseconds(50));
   const auto stats = read_process_stats();
   ASSERT_TRUE(stats);
   EXPECT_GT(stats->resident_memory_bytes, 1e6);
