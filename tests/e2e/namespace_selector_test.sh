@@ -61,15 +61,22 @@ case_2() {
   assert_eq "" "$(dig_a "$(fqdn web-b "${ns_b}")")" "A answers for $(fqdn web-b "${ns_b}")"
 }
 
+# label_and_expect_published POD NAMESPACE: labels NAMESPACE to match the selector, then waits for
+# POD's Service, its slice with the pod's IP and the DNS answer for its name.
+label_and_expect_published() {
+  local pod=$1 namespace=$2 ip
+  ip=$(pod_ip "${pod}" "${namespace}")
+  k label namespace "${namespace}" "${SELECTOR_LABEL}=on" >/dev/null
+  wait_for "Service ${pod} in ${namespace} after the label" 30 exists service "${pod}" "${namespace}"
+  wait_for "slice for ${pod} with ${ip}" 30 equals "${ip}" slice_ips_line "${pod}" "" "${namespace}"
+  wait_for "$(fqdn "${pod}" "${namespace}") A ${ip}" 30 \
+    dns_answers A "$(fqdn "${pod}" "${namespace}")" "${ip}"
+}
+
 # Case 3: labelling B brings its pod's Service and name, without a restart; the operator watches
 # Namespaces (its watch events count them).
 case_3() {
-  local ip
-  ip=$(pod_ip web-b "${ns_b}")
-  k label namespace "${ns_b}" "${SELECTOR_LABEL}=on" >/dev/null
-  wait_for "Service web-b in ${ns_b} after the label" 30 exists service web-b "${ns_b}"
-  wait_for "slice for web-b with ${ip}" 30 equals "${ip}" slice_ips_line web-b "" "${ns_b}"
-  wait_for "$(fqdn web-b "${ns_b}") A ${ip}" 30 dns_answers A "$(fqdn web-b "${ns_b}")" "${ip}"
+  label_and_expect_published web-b "${ns_b}"
   same_operator || fail "the operator was restarted"
   local events
   events=$(metric "${NAMESPACE_WATCH_EVENTS}" 'resource="namespaces"')
@@ -123,12 +130,7 @@ YAML
 
 # Case 5: labelling A again brings its Services back.
 case_5() {
-  local ip
-  ip=$(pod_ip web-a "${ns_a}")
-  k label namespace "${ns_a}" "${SELECTOR_LABEL}=on" >/dev/null
-  wait_for "Service web-a back in ${ns_a}" 30 exists service web-a "${ns_a}"
-  wait_for "slice for web-a with ${ip}" 30 equals "${ip}" slice_ips_line web-a "" "${ns_a}"
-  wait_for "$(fqdn web-a "${ns_a}") A ${ip}" 30 dns_answers A "$(fqdn web-a "${ns_a}")" "${ip}"
+  label_and_expect_published web-a "${ns_a}"
   assert_present service user-svc "${ns_a}"
 }
 

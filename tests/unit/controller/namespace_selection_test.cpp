@@ -13,6 +13,7 @@
 #include "hso/controller/service_watches.hpp"
 #include "support/mock_api_client.hpp"
 #include "support/pod_builder.hpp"
+#include "support/work_queue_drain.hpp"
 
 namespace hso::controller {
 namespace {
@@ -123,16 +124,7 @@ class NamespaceEnqueueTest : public ::testing::Test {
 
   ScopeCaches& scope() { return *scopes.front(); }
 
-  // The keys ready in the queue, taken out of it.
-  std::vector<std::string> take_queued() {
-    std::vector<std::string> keys;
-    while (queue.depth() > 0) {
-      const auto key = queue.get();
-      keys.push_back(*key);
-      queue.done(*key);
-    }
-    return keys;
-  }
+  std::vector<std::string> take_queued() { return test::take_queued(queue); }
 
   // Pods and owned objects in two namespaces; the queue emptied after.
   void fill_two_namespaces() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/pod_builder.hpp"
+#include "support/work_queue_drain.hpp"
 
 namespace hso::controller {
 namespace {
@@ -68,16 +69,7 @@ class ScopeHandlersTest : public ::testing::Test {
  protected:
   ScopeHandlersTest() { enqueue_changes(*scope, queue); }
 
-  // The keys ready in the queue, taken out of it.
-  std::vector<std::string> take_queued() {
-    std::vector<std::string> keys;
-    while (queue.depth() > 0) {
-      const auto key = queue.get();
-      keys.push_back(*key);
-      queue.done(*key);
-    }
-    return keys;
-  }
+  std::vector<std::string> take_queued() { return test::take_queued(queue); }
 
   FakeClock clock;
   workqueue::WorkQueue queue{manual_delays(), clock};
