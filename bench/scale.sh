@@ -33,7 +33,7 @@ latency_pods=${HSO_SCALE_LATENCY_PODS:-200}
 rate=${HSO_SCALE_RATE:-20}
 few_annotated=${HSO_SCALE_FEW_ANNOTATED:-1000}
 qps="" burst="" workers=4
-readonly lease_ns=hso-bench-system
+readonly lease_ns=hso-bench-system managed_label=app.kubernetes.io/managed-by=k8s-pod-headless-service-operator
 annotation=srcd.host/create-headless-service
 
 # shellcheck source=bench/lib/common.sh
@@ -108,6 +108,19 @@ measure_step() {
   say "$(tail -n 1 "${work}/scale.jsonl")"
 }
 
+# clean_up_unasked ANNOTATED: one operator start, until no more than ANNOTATED Services are owned.
+clean_up_unasked() {
+  local deadline=$((SECONDS + 900))
+  start_operator
+  follow_start "${work}/cleanup-startup.json"
+  until (($(owned_services) <= $1)); do
+    ((SECONDS < deadline)) || die "the operator did not remove the Services of unannotated pods"
+    sleep 2
+  done
+  stop_operator
+  say "the Services of pods that stopped asking are gone ($(owned_services) owned)"
+}
+
 say "the operator on the empty cluster"
 measure_step empty 0 0
 
@@ -131,6 +144,10 @@ if ((few_annotated > 0 && annotated_total > few_annotated)); then
     k delete "${latency_ns[@]}" --wait=false >/dev/null
     k wait --for=delete "${latency_ns[@]}" --timeout=600s >/dev/null
   fi
+  # A first start removes the Services and slices of the pods that stopped asking; the figure is
+  # taken at a second start, so the caches it measures never held them (session 9's run measured
+  # the first start: 30 MiB, the packed objects of 9,800 pods that no longer asked).
+  clean_up_unasked "$((keep_ns * annotated_per_ns))"
   measure_step "few-annotated" "$((namespaces * per_ns))" "$((keep_ns * annotated_per_ns))"
 fi
 
