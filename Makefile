@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build bench bench-scale test unit tsan fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
+.PHONY: all build bench bench-scale bench-records test unit tsan fuzz soak tidy demo cluster-up cluster-down deps tools format format-check clean
 
 all: build
 
@@ -34,6 +34,14 @@ bench-scale: tools
 	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON
 	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
 	bench/scale.sh
+
+# Objects and writes per pod, per-pod Services against subdomain records (bench/records.sh):
+# bench/results/records.jsonl. About 5 minutes.
+bench-records: tools
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
+	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON
+	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
+	bench/records.sh
 
 # Every tier: unit (ASan+UBSan), then integration and e2e against a private local control plane.
 test:

@@ -49,14 +49,6 @@ namespaces=0 # scale-0001 ... filled so far
 annotated_total=0
 extra_pods=0 # the latency runs' pods, all annotated
 
-# process_age_seconds PID: seconds since PID started (/proc/PID/stat field 22, in clock ticks).
-process_age_seconds() {
-  awk -v hz="$(getconf CLK_TCK)" -v stat="/proc/$1/stat" 'BEGIN {
-    getline up < "/proc/uptime"; split(up, u, " ")
-    getline st < stat; sub(/.*\) /, "", st); split(st, f, " ")
-    print u[1] - f[20] / hz }'
-}
-
 # fill_to TOTAL: populates whole namespaces until TOTAL pods exist (the operator is stopped).
 fill_to() {
   local target=$(($1 / per_ns)) name

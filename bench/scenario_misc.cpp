@@ -25,6 +25,8 @@ int run_populate(Args& args) {
   // --status=true: every pod gets its IP and Ready status; annotated: only the annotated ones
   // (half the writes for the others, which the operator never looks at: make bench-scale).
   const std::string status = args.text("status", "true");
+  // --subdomain=S: every pod sets spec.subdomain (bench/records.sh).
+  const std::string subdomain = args.text("subdomain", "");
   if (status != "true" && status != "false" && status != "annotated")
     throw std::invalid_argument("--status must be true, false or annotated, not " + status);
   args.finish();
@@ -32,7 +34,10 @@ int run_populate(Args& args) {
   const auto started = Clock::now();
   parallel_for(pods, threads, [&](long i) {
     const std::string name = pod_name(prefix, i);
-    client->create(pods_path(ns), pod_body(ns, name, i < annotated));
+    json pod = pod_body(ns, name, i < annotated);
+    if (!subdomain.empty())
+      pod["spec"]["subdomain"] = subdomain;
+    client->create(pods_path(ns), pod);
     if (status == "true" || (status == "annotated" && i < annotated)) {
       client->patch(pod_path(ns, name) + "/status", hso::kube::PatchType::kMerge,
                     status_patch(pod_ip(i, 3)));

@@ -107,6 +107,13 @@ stop_operator() {
   op_pid=""
 }
 
+# process_age_seconds PID: seconds since PID started (/proc/PID/stat field 22, in clock ticks).
+process_age_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" -v stat="/proc/$1/stat" 'BEGIN {
+    getline up < "/proc/uptime"; split(up, u, " ")
+    getline st < stat; sub(/.*\) /, "", st); split(st, f, " ")
+    print u[1] - f[20] / hz }'
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${op_pid}/stat"; }
 status_kib() { awk -v f="$1:" '$1 == f {print $2}' "/proc/${op_pid}/status"; }
 pod_events() {
