@@ -45,6 +45,15 @@ class FakePodSource : public PodSource {
     }
     return found;
   }
+  plan::PodList pods_in_subdomain(const std::string& namespace_name,
+                                  const std::string& subdomain) override {
+    plan::PodList found;
+    for (const auto& pod : pods) {
+      if (pod->namespace_name == namespace_name && pod->spec_subdomain == subdomain)
+        found.push_back(pod);
+    }
+    return found;
+  }
   plan::PodList pods;
 };
 
