@@ -6,6 +6,7 @@
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
@@ -109,8 +110,13 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     return ReconcileOutcome::wait_for_caches(kWritesSeenWithin,
                                              "waiting for the caches to show " + *unseen);
   }
-  const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
+  if (options_.subdomain_records) {
+    plan::PodList members = pods_.pods_in_subdomain(key.namespace_name, key.name);
+    if (plan::is_subdomain_key(key.name, members, existing.get(), options_))
+      return reconcile_subdomain(key, members, std::move(existing));
+  }
+  const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
@@ -118,7 +124,12 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     existing = get_if_exists(api_, service_path(key));
   }
 
-  const AppliedService service = converge_service(key, pods, std::move(existing));
+  const AppliedService service = converge_service(
+      key,
+      [&](const json* current) {
+        return plan::plan_service(key.namespace_name, key.name, pods, current, options_);
+      },
+      std::move(existing));
   report_skips(key, service.candidates.skipped);
   if (service.ends) {
     track(key, service.candidates, false);
@@ -130,11 +141,41 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
   return ReconcileOutcome::done();
 }
 
-AppliedService Reconciler::converge_service(const plan::ServiceKey& key, const plan::PodList& pods,
+ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
+                                                 const plan::PodList& members,
+                                                 std::shared_ptr<const json> existing) {
+  const plan::PodList claimants = pods_.pods_for(key.namespace_name, key.name);
+  if (existing == nullptr && held_by_another_last_time(key))
+    existing = get_if_exists(api_, service_path(key));
+  const AppliedService service = converge_service(
+      key,
+      [&](const json* current) {
+        return plan::plan_subdomain_service(key.namespace_name, key.name, members, claimants,
+                                            current, options_);
+      },
+      std::move(existing));
+  report_skips(key, service.candidates.skipped);
+  if (service.ends) {
+    track(key, service.candidates, false);
+    return *service.ends;
+  }
+  const bool serving = service.candidates.winner != nullptr;
+  const plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
+  const std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
+  const plan::ServiceRef ref{key.namespace_name, key.name, service.uid};
+  // Without a Service of the operator's to own them, its slices go too (the garbage collector
+  // would take them, later).
+  applier_.apply(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref, slices,
+                                                  endpoints.get(), options_));
+  track(key, service.candidates, serving);
+  return ReconcileOutcome::done();
+}
+
+AppliedService Reconciler::converge_service(const plan::ServiceKey& key,
+                                            const ServicePlanner& planner,
                                             std::shared_ptr<const json> existing) {
   for (bool looked = false;; looked = true) {
-    const plan::ServicePlan plan =
-        plan::plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+    const plan::ServicePlan plan = planner(existing.get());
     try {
       return applier_.apply(key, plan);
     } catch (const kube::ApiError& error) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -37,8 +38,12 @@ class Reconciler {
   ReconcileOutcome reconcile_key(const plan::ServiceKey& key);
   // Plans the Service from what is known of it and applies the plan. A create that finds the
   // name taken reads the Service and plans and applies once more.
-  AppliedService converge_service(const plan::ServiceKey& key, const plan::PodList& pods,
+  using ServicePlanner = std::function<plan::ServicePlan(const nlohmann::json* existing)>;
+  AppliedService converge_service(const plan::ServiceKey& key, const ServicePlanner& planner,
                                   std::shared_ptr<const nlohmann::json> existing);
+  // The key of a subdomain's Service (plan/subdomain.hpp): the Service and its packed slices.
+  ReconcileOutcome reconcile_subdomain(const plan::ServiceKey& key, const plan::PodList& members,
+                                       std::shared_ptr<const nlohmann::json> existing);
   void apply_dependents(const plan::ServiceKey& key, const plan::PodInfo* winner,
                         const std::string& service_uid, bool service_owned, bool adopting);
   void report_skips(const plan::ServiceKey& key, const std::vector<plan::PodSkip>& skipped);
