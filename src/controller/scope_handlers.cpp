@@ -10,8 +10,8 @@ void enqueue_pod_changes(PodStore& pods, bool subdomain_records, workqueue::Work
   auto enqueue = [&queue, subdomain_records](const PodStore::Ptr& pod) {
     if (!reconciler::plan::needs_attention(*pod))
       return;
-    for (std::string& key : reconciler::plan::keys_for_pod(*pod, subdomain_records))
-      queue.add(std::move(key));
+    for (const std::string& key : reconciler::plan::keys_for_pod(*pod, subdomain_records))
+      queue.add(key);
   };
   pods.on_add([enqueue](const std::string&, const PodStore::Ptr& added) { enqueue(added); });
   pods.on_update(
