@@ -167,7 +167,8 @@ ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
   // would take them, later).
   applier_.apply(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref, slices,
                                                   endpoints.get(), options_));
-  track(key, service.candidates, serving);
+  // Not a pod of its own: the members count as managed through their per-pod keys (aliases).
+  track(key, service.candidates, false);
   return ReconcileOutcome::done();
 }
 

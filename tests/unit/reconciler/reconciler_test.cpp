@@ -536,6 +536,8 @@ TEST_F(ReconcilerTest, TheSubdomainKeyCreatesItsServiceAndOneSliceForAllMembers)
   EXPECT_CALL(events, record(Field(&plan::PodInfo::name, "a"), EventType::kNormal,
                              std::string_view(plan::kReasonServiceCreated), _, _));
   EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  // The subdomain is no pod: its members count through their own keys.
+  EXPECT_CALL(metrics, set_pods_managed(_)).Times(0);
   EXPECT_EQ(make().reconcile("ns/s").kind, Kind::kDone);
 }
 
