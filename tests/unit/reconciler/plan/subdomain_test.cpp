@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <random>
 
 #include "hso/reconciler/plan/keys.hpp"
 #include "hso/reconciler/plan/object_diff.hpp"
@@ -496,6 +497,70 @@ TEST(SubdomainSlicesTest, EditsToAnEndpointArePutBack) {
       plan_subdomain_slices(members(2), kService, existing, nullptr, ReconcileOptions{});
   ASSERT_EQ(writes.size(), 1U);
   EXPECT_EQ(writes[0].body["endpoints"][1]["hostname"], "m001");
+}
+
+// Random joins, leaves, address and port changes, applied round after round: the invariants of
+// the packing hold after every round.
+void expect_packed(const FakeSlices& slices, const PodList& pods, std::size_t max_endpoints) {
+  std::map<std::string, int> seen;  // "<pod>/<address type>" -> times
+  for (const auto& slice : slices.list()) {
+    const json& endpoints = (*slice)["endpoints"];
+    ASSERT_FALSE(endpoints.empty()) << "an empty slice is deleted";
+    EXPECT_LE(endpoints.size(), max_endpoints);
+    for (const json& endpoint : endpoints) {
+      ++seen[endpoint["targetRef"]["name"].get<std::string>() + "/" +
+             (*slice)["addressType"].get<std::string>()];
+    }
+  }
+  std::size_t expected = 0;
+  for (const auto& pod : pods) {
+    for (const std::string& ip : pod->pod_ips) {
+      ++expected;
+      const std::string id =
+          pod->name + (address_family(ip) == AddressFamily::kIPv4 ? "/IPv4" : "/IPv6");
+      EXPECT_EQ(seen[id], 1) << id;
+    }
+  }
+  EXPECT_EQ(seen.size(), expected);
+}
+
+TEST(SubdomainSlicesTest, RandomChurnKeepsThePackingInvariants) {
+  std::mt19937 random(13);  // NOLINT(cert-msc32-c,cert-msc51-cpp): reproducible on purpose
+  const std::size_t max_endpoints = 7;
+  FakeSlices slices;
+  std::map<std::string, std::shared_ptr<const PodInfo>> pods;
+  int next = 0;
+  for (int round = 0; round < 200; ++round) {
+    const int action = static_cast<int>(random() % 4);
+    if (action == 0 || pods.size() < 5) {
+      std::string name = "p" + std::to_string(next++);
+      auto pod =
+          member(name, "10.1." + std::to_string(next / 200) + "." + std::to_string(next % 200 + 1));
+      if (random() % 3 == 0)
+        pod = modified(pod,
+                       [&](PodInfo& p) { p.pod_ips.push_back("fd00::" + std::to_string(next)); });
+      pods[name] = pod;
+    } else if (action == 1) {
+      pods.erase(std::next(pods.begin(), static_cast<long>(random() % pods.size())));
+    } else {
+      auto it = std::next(pods.begin(), static_cast<long>(random() % pods.size()));
+      it->second = modified(it->second, [&](PodInfo& p) {
+        if (action == 2)
+          p.ready = !p.ready;
+        else
+          p.named_ports = random() % 2 == 0 ? std::vector<NamedPort>{{"http", "TCP", 80}}
+                                            : std::vector<NamedPort>{};
+      });
+    }
+    PodList list;
+    for (const auto& [name, pod] : pods)
+      list.push_back(pod);
+    slices.apply(plan(list, slices, max_endpoints));
+    expect_packed(slices, list, max_endpoints);
+    ASSERT_TRUE(plan(list, slices, max_endpoints).empty()) << "round " << round;
+    if (::testing::Test::HasFailure())
+      return;
+  }
 }
 
 // --- the per-pod name of a member ----------------------------------------------------------------
