@@ -6,6 +6,7 @@
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
 #include "hso/reconciler/plan/subdomain.hpp"
 #include "hso/util/json_access.hpp"
 
@@ -116,6 +117,11 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     if (plan::is_subdomain_key(key.name, members, existing.get(), options_))
       return reconcile_subdomain(key, members, std::move(existing));
   }
+  return reconcile_pod_key(key, std::move(existing));
+}
+
+ReconcileOutcome Reconciler::reconcile_pod_key(const plan::ServiceKey& key,
+                                               std::shared_ptr<const json> existing) {
   const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
@@ -123,11 +129,11 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     // Look rather than send a create that would most likely fail again.
     existing = get_if_exists(api_, service_path(key));
   }
-
+  const plan::ReconcileOptions options = per_pod_options(key, pods);
   const AppliedService service = converge_service(
       key,
       [&](const json* current) {
-        return plan::plan_service(key.namespace_name, key.name, pods, current, options_);
+        return plan::plan_service(key.namespace_name, key.name, pods, current, options);
       },
       std::move(existing));
   report_skips(key, service.candidates.skipped);
@@ -136,9 +142,33 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     return *service.ends;
   }
   const plan::PodInfo* winner = service.candidates.winner.get();
-  apply_dependents(key, winner, service.uid, winner != nullptr, service.adopting);
+  apply_dependents(key, winner, service.uid, service.adopting, options);
   track(key, service.candidates, winner != nullptr);
   return ReconcileOutcome::done();
+}
+
+plan::ReconcileOptions Reconciler::per_pod_options(const plan::ServiceKey& key,
+                                                   const plan::PodList& pods) {
+  const auto winner = plan::choose_winner(key.name, pods, options_).winner;
+  const std::string subdomain =
+      winner != nullptr ? plan::effective_subdomain(*winner, options_) : std::string();
+  if (subdomain.empty() || subdomain_is_served(key.namespace_name, subdomain))
+    return options_;
+  plan::ReconcileOptions options = options_;
+  options.subdomain_records = false;
+  return options;
+}
+
+bool Reconciler::subdomain_is_served(const std::string& namespace_name,
+                                     const std::string& subdomain) {
+  const plan::ServiceKey key{namespace_name, subdomain};
+  if (const auto cached_service = objects_.service(namespace_name, subdomain))
+    return plan::is_owned_service(*cached_service);
+  if (held_by_another_last_time(key))
+    return false;
+  // Not in the caches (which hold only the operator's Services): not made yet, or someone else's.
+  const auto found = get_if_exists(api_, service_path(key));
+  return found == nullptr || plan::is_owned_service(*found);
 }
 
 ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
@@ -191,8 +221,9 @@ AppliedService Reconciler::converge_service(const plan::ServiceKey& key,
 }
 
 void Reconciler::apply_dependents(const plan::ServiceKey& key, const plan::PodInfo* winner,
-                                  const std::string& service_uid, bool service_owned,
-                                  bool adopting) {
+                                  const std::string& service_uid, bool adopting,
+                                  const plan::ReconcileOptions& options) {
+  const bool service_owned = winner != nullptr;
   const plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
   std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
   if (endpoints == nullptr && adopting) {
@@ -201,9 +232,9 @@ void Reconciler::apply_dependents(const plan::ServiceKey& key, const plan::PodIn
         get_if_exists(api_, kube::object_path(kube::kEndpoints, key.namespace_name, key.name));
   }
   const plan::ServiceRef service{key.namespace_name, key.name, service_uid};
-  const bool unlabelled_endpoints_are_legacy = service_owned && options_.adopt_legacy;
+  const bool unlabelled_endpoints_are_legacy = service_owned && options.adopt_legacy;
   applier_.apply(key, plan::plan_dependents(winner, service, slices, endpoints.get(),
-                                            unlabelled_endpoints_are_legacy, options_));
+                                            unlabelled_endpoints_are_legacy, options));
 }
 
 std::shared_ptr<const json> Reconciler::cached(const plan::ServiceKey& key,

@@ -133,7 +133,7 @@ case_3() {
 }
 
 # Case 4: a foreign Service with the subdomain's name (a selector, no operator label): untouched,
-# a Warning Event on the member.
+# a Warning Event on the member, which keeps a headless Service of its own.
 case_4() {
   k apply -f - >/dev/null <<YAML || fail "cannot create the foreign Service sub4"
 apiVersion: v1
@@ -146,8 +146,14 @@ YAML
   local before
   before=$(field service sub4 '{.metadata.resourceVersion}')
   make_member c4-a h4 sub4
-  wait_pod_ip c4-a >/dev/null
+  local ip
+  ip=$(wait_pod_ip c4-a)
   wait_for "a ServiceConflict Warning on c4-a" 30 pod_has_warning c4-a ServiceConflict
+  # The member keeps a headless Service of its own, as before subdomain records: an alias would
+  # point at records the operator does not publish.
+  wait_for "$(fqdn h4) A ${ip}" 30 dns_answers A "$(fqdn h4)" "${ip}"
+  assert_eq "ClusterIP None" "$(field service h4 '{.spec.type} {.spec.clusterIP}')" \
+    "Service h4 of a member whose subdomain is someone else's"
   assert_eq "${before}" "$(field service sub4 '{.metadata.resourceVersion}')" \
     "the foreign Service's resourceVersion"
   assert_eq "" "$(k -n "${ns}" get endpointslices \
@@ -206,7 +212,7 @@ case_7() {
 run_case 1 "FQDN A/AAAA, subdomain A, SRV, one PTR per address, the bare name an alias" case_1
 run_case 2 "a second member joins and leaves" case_2
 run_case 3 "the last member goes: Service and slices go" case_3
-run_case 4 "a foreign Service of the subdomain's name: untouched, Warning" case_4
+run_case 4 "a foreign Service of the subdomain's name: untouched, Warning, headless per-pod name" case_4
 run_case 5 "restart over subdomain records: zero writes" case_5
 run_case 6 "the last member goes while the operator is down" case_6
 run_case 7 "--subdomain-records=false, then on: the headless name becomes the alias" case_7

@@ -270,7 +270,9 @@ void leave_subdomain_to_its_owner(ServicePlan& plan, std::string_view name, cons
         {pod, metrics::SkipReason::kForeignService, std::string(kReasonServiceConflict),
          "Service \"" + std::string(name) + "\" (the pod's subdomain) already exists and is not " +
              "managed by " + std::string(kOperatorName) +
-             "; it is left as it is, and the pod's subdomain records are not published"});
+             "; it is left as it is, the operator publishes no subdomain records for the pod, and "
+             "the " +
+             "pod keeps a headless Service of its own"});
   }
   plan.candidates.winner = nullptr;
   plan.action = ServicePlan::Action::kLeaveForeign;

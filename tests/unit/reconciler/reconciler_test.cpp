@@ -573,6 +573,9 @@ TEST_F(ReconcilerTest, TheLastMemberGoneTakesTheSubdomainServiceAndItsSlices) {
 TEST_F(ReconcilerTest, AMembersOwnNameIsAnAliasWithoutSlices) {
   auto pod = make_member("web-0", "10.0.0.1");
   pods.pods = {pod};
+  // The subdomain's Service is not made yet: it will be the operator's.
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s"))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
   EXPECT_CALL(api, create(kServices, _)).WillOnce([](const std::string&, const json& body) {
     EXPECT_EQ(body["spec"]["type"], "ExternalName");
     EXPECT_EQ(body["spec"]["externalName"], "web-0.s.ns.svc.cluster.local");
@@ -583,6 +586,38 @@ TEST_F(ReconcilerTest, AMembersOwnNameIsAnAliasWithoutSlices) {
   EXPECT_CALL(metrics,
               object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);  // and no slice (StrictMock)
+}
+
+TEST_F(ReconcilerTest, AMemberOfASubdomainServedByTheOperatorNeedsNoRead) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", {})))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "svc-uid"); });
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);  // no GET of s (StrictMock)
+}
+
+TEST_F(ReconcilerTest, AMemberWhoseSubdomainIsSomeoneElsesKeepsAHeadlessService) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  const json foreign = json::parse(R"({"metadata": {"name": "s", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "None", "selector": {"app": "db"}}})");
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s")).WillOnce(Return(foreign));
+  plan::ReconcileOptions off;
+  off.subdomain_records = false;
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", off)))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "svc-uid"); });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
 }
 
 TEST_F(ReconcilerTest, WithSubdomainRecordsOffAMemberIsServedAsBefore) {
