@@ -8,6 +8,8 @@ reconciler::plan::ReconcileOptions reconcile_options(const config::OperatorConfi
           .adopt_legacy = config.adopt_legacy,
           .relaxed_service_names = config.relaxed_service_names,
           .publish_ports = config.publish_ports,
+          .subdomain_records = config.subdomain_records,
+          .cluster_domain = config.cluster_domain,
           .namespaces = config.namespaces};
 }
 

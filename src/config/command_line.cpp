@@ -192,6 +192,15 @@ void add_write_options(CLI::App& run, OperatorConfig& config) {
                "Publish the pod's named container ports as the ports of its Service and "
                "EndpointSlices, for SRV records (=false: portless Services, as the original)")
       ->capture_default_str();
+  run.add_flag(
+         "--subdomain-records{true}", config.subdomain_records,
+         "Give pods with spec.subdomain their FQDN, forward and reverse, through one headless "
+         "Service per subdomain (=false: a per-pod headless Service, as for other pods)")
+      ->capture_default_str();
+  run.add_option("--cluster-domain", config.cluster_domain,
+                 "The cluster's DNS zone, the target of the per-pod aliases of subdomain records")
+      ->capture_default_str()
+      ->check(validator(is_dns1123_subdomain, "a valid DNS subdomain", "DOMAIN"));
 }
 
 // High availability, and the periods of the resync and the lease.

@@ -35,6 +35,8 @@ std::string describe(const OperatorConfig& config) {
        << " legacy-endpoints=" << config.legacy_endpoints << " adopt-legacy=" << config.adopt_legacy
        << " relaxed-service-names=" << config.relaxed_service_names
        << " publish-ports=" << config.publish_ports
+       << " subdomain-records=" << config.subdomain_records
+       << " cluster-domain=" << config.cluster_domain
        << " resync-period=" << format_duration(config.resync_period)
        << " leader-elect=" << config.leader_elect;
   if (config.leader_elect) {

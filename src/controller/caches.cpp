@@ -24,9 +24,10 @@ informer::Store<OwnedObject>::Projection owned_objects_of(ReconcileKeyOf key_of)
 
 std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name,
                                                const std::string& pod_annotation,
-                                               bool legacy_endpoints) {
+                                               bool legacy_endpoints, bool subdomain_records) {
   auto scope = std::make_unique<ScopeCaches>();
   scope->namespace_name = namespace_name;
+  scope->subdomain_records = subdomain_records;
   // Only pods that ask for a Service (or whose asking cannot be read) are kept: a pod that starts
   // asking arrives whole in its MODIFIED event, and one that stops asking is reported deleted with
   // the projection that asked. So memory follows the pods that ask, not the pods that exist.
@@ -41,6 +42,13 @@ std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name
                            return reconciler::plan::needs_attention(pod)
                                       ? std::vector<std::string>{reconciler::plan::key_for_pod(pod)}
                                       : std::vector<std::string>{};
+                         });
+  scope->pods->add_index(std::string(reconciler::plan::kPodsBySubdomainIndex),
+                         [](const reconciler::plan::PodInfo& pod) {
+                           auto key = reconciler::plan::subdomain_key_for_pod(pod);
+                           if (!reconciler::plan::needs_attention(pod) || !key)
+                             return std::vector<std::string>{};
+                           return std::vector<std::string>{std::move(*key)};
                          });
   scope->services = std::make_unique<ObjectStore>(
       "services", owned_objects_of(reconciler::plan::key_for_service));
@@ -90,6 +98,15 @@ std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> CacheDirectory::po
     return {};
   return scope->pods->by_index(reconciler::plan::kPodsByServiceKeyIndex,
                                object_key(namespace_name, hostname));
+}
+
+std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> CacheDirectory::pods_in_subdomain(
+    const std::string& namespace_name, const std::string& subdomain) {
+  const ScopeCaches* scope = scope_for(namespace_name);
+  if (scope == nullptr)
+    return {};
+  return scope->pods->by_index(reconciler::plan::kPodsBySubdomainIndex,
+                               object_key(namespace_name, subdomain));
 }
 
 std::vector<CacheDirectory::ObjectPtr> CacheDirectory::find(reconciler::OwnedKind kind,

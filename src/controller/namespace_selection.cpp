@@ -74,8 +74,10 @@ void add_namespace_indexes(ScopeCaches& scope) {
 void list_namespace_keys(const ScopeCaches& scope, std::string_view namespace_name,
                          const runtime::KeySink& add) {
   for (const auto& pod : scope.pods->by_index(kByNamespaceIndex, namespace_name)) {
-    if (reconciler::plan::needs_attention(*pod))
-      add(reconciler::plan::key_for_pod(*pod));
+    if (!reconciler::plan::needs_attention(*pod))
+      continue;
+    for (const std::string& key : reconciler::plan::keys_for_pod(*pod, scope.subdomain_records))
+      add(key);
   }
   for (const ObjectStore* store :
        {scope.services.get(), scope.endpoint_slices.get(), scope.endpoints.get()}) {
@@ -93,6 +95,14 @@ std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> SelectedNamespaceP
   if (!selection_.selected(namespace_name))
     return {};
   return pods_.pods_for(namespace_name, hostname);
+}
+
+std::vector<std::shared_ptr<const reconciler::plan::PodInfo>>
+SelectedNamespacePods::pods_in_subdomain(const std::string& namespace_name,
+                                         const std::string& subdomain) {
+  if (!selection_.selected(namespace_name))
+    return {};
+  return pods_.pods_in_subdomain(namespace_name, subdomain);
 }
 
 }  // namespace hso::controller

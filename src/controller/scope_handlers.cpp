@@ -6,10 +6,12 @@ namespace hso::controller {
 namespace {
 
 // Only pods that ask (or asked) for a Service produce work; status churn of other pods does not.
-void enqueue_pod_changes(PodStore& pods, workqueue::WorkQueue& queue) {
-  auto enqueue = [&queue](const PodStore::Ptr& pod) {
-    if (reconciler::plan::needs_attention(*pod))
-      queue.add(reconciler::plan::key_for_pod(*pod));
+void enqueue_pod_changes(PodStore& pods, bool subdomain_records, workqueue::WorkQueue& queue) {
+  auto enqueue = [&queue, subdomain_records](const PodStore::Ptr& pod) {
+    if (!reconciler::plan::needs_attention(*pod))
+      return;
+    for (const std::string& key : reconciler::plan::keys_for_pod(*pod, subdomain_records))
+      queue.add(key);
   };
   pods.on_add([enqueue](const std::string&, const PodStore::Ptr& added) { enqueue(added); });
   pods.on_update(
@@ -36,7 +38,7 @@ void enqueue_object_changes(ObjectStore& store, workqueue::WorkQueue& queue) {
 }  // namespace
 
 void enqueue_changes(ScopeCaches& scope, workqueue::WorkQueue& queue) {
-  enqueue_pod_changes(*scope.pods, queue);
+  enqueue_pod_changes(*scope.pods, scope.subdomain_records, queue);
   enqueue_object_changes(*scope.services, queue);
   enqueue_object_changes(*scope.endpoint_slices, queue);
   if (scope.endpoints)
@@ -45,8 +47,10 @@ void enqueue_changes(ScopeCaches& scope, workqueue::WorkQueue& queue) {
 
 void list_keys(const ScopeCaches& scope, const runtime::KeySink& add) {
   for (const auto& pod : scope.pods->list()) {
-    if (reconciler::plan::needs_attention(*pod))
-      add(reconciler::plan::key_for_pod(*pod));
+    if (!reconciler::plan::needs_attention(*pod))
+      continue;
+    for (const std::string& key : reconciler::plan::keys_for_pod(*pod, scope.subdomain_records))
+      add(key);
   }
   for (const auto* store : {scope.services.get(), scope.endpoint_slices.get()}) {
     for (const auto& object : store->list()) {

@@ -58,7 +58,8 @@ ServiceWatches::~ServiceWatches() {
 void ServiceWatches::build_scope(kube::ApiClient& reader, const ControllerOptions& options,
                                  const std::string& namespace_name) {
   auto scope =
-      make_scope_caches(namespace_name, options.pod_annotation, options.reconcile.legacy_endpoints);
+      make_scope_caches(namespace_name, options.pod_annotation, options.reconcile.legacy_endpoints,
+                        options.reconcile.subdomain_records);
   if (namespaces_)
     add_namespace_indexes(*scope);
   auto add_reflector = [&](informer::ObjectSink& sink, const kube::ApiResource& resource,

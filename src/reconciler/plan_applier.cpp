@@ -102,8 +102,12 @@ AppliedService PlanApplier::create_service(const plan::ServiceKey& key,
   }
   metrics_.object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate);
   spdlog::info("created Service {} for pod {}", key.str(), winner.name);
-  events_.record(winner, EventType::kNormal, plan::kReasonServiceCreated, "Create",
-                 "Created headless Service \"" + key.name + "\" so the pod's hostname resolves");
+  const std::string alias_of = json_string_at(json_child(plan.body, "spec"), "externalName");
+  events_.record(
+      winner, EventType::kNormal, plan::kReasonServiceCreated, "Create",
+      alias_of.empty()
+          ? "Created headless Service \"" + key.name + "\" so the pod's hostname resolves"
+          : "Created Service \"" + key.name + "\", an alias of the pod's FQDN " + alias_of);
   return applied;
 }
 

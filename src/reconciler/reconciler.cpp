@@ -6,6 +6,8 @@
 
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
+#include "hso/reconciler/plan/object_diff.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
 #include "hso/util/json_access.hpp"
 
 namespace hso::reconciler {
@@ -109,32 +111,102 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
     return ReconcileOutcome::wait_for_caches(kWritesSeenWithin,
                                              "waiting for the caches to show " + *unseen);
   }
-  const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
   std::shared_ptr<const json> existing = objects_.service(key.namespace_name, key.name);
+  if (options_.subdomain_records) {
+    plan::PodList members = pods_.pods_in_subdomain(key.namespace_name, key.name);
+    if (plan::is_subdomain_key(key.name, members, existing.get(), options_))
+      return reconcile_subdomain(key, members, std::move(existing));
+  }
+  return reconcile_pod_key(key, std::move(existing));
+}
+
+ReconcileOutcome Reconciler::reconcile_pod_key(const plan::ServiceKey& key,
+                                               std::shared_ptr<const json> existing) {
+  const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
     // Look rather than send a create that would most likely fail again.
     existing = get_if_exists(api_, service_path(key));
   }
-
-  const AppliedService service = converge_service(key, pods, std::move(existing));
+  const plan::ReconcileOptions options = per_pod_options(key, pods);
+  const AppliedService service = converge_service(
+      key,
+      [&](const json* current) {
+        return plan::plan_service(key.namespace_name, key.name, pods, current, options);
+      },
+      std::move(existing));
   report_skips(key, service.candidates.skipped);
   if (service.ends) {
     track(key, service.candidates, false);
     return *service.ends;
   }
   const plan::PodInfo* winner = service.candidates.winner.get();
-  apply_dependents(key, winner, service.uid, winner != nullptr, service.adopting);
+  apply_dependents(key, winner, service.uid, service.adopting, options);
   track(key, service.candidates, winner != nullptr);
   return ReconcileOutcome::done();
 }
 
-AppliedService Reconciler::converge_service(const plan::ServiceKey& key, const plan::PodList& pods,
+plan::ReconcileOptions Reconciler::per_pod_options(const plan::ServiceKey& key,
+                                                   const plan::PodList& pods) {
+  const auto winner = plan::choose_winner(key.name, pods, options_).winner;
+  const std::string subdomain =
+      winner != nullptr ? plan::effective_subdomain(*winner, options_) : std::string();
+  if (subdomain.empty() || subdomain_is_served(key.namespace_name, subdomain))
+    return options_;
+  plan::ReconcileOptions options = options_;
+  options.subdomain_records = false;
+  return options;
+}
+
+bool Reconciler::subdomain_is_served(const std::string& namespace_name,
+                                     const std::string& subdomain) {
+  const plan::ServiceKey key{namespace_name, subdomain};
+  if (const auto cached_service = objects_.service(namespace_name, subdomain))
+    return plan::is_owned_service(*cached_service);
+  if (held_by_another_last_time(key))
+    return false;
+  // Not in the caches (which hold only the operator's Services): not made yet, or someone else's.
+  const auto found = get_if_exists(api_, service_path(key));
+  return found == nullptr || plan::is_owned_service(*found);
+}
+
+ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
+                                                 const plan::PodList& members,
+                                                 std::shared_ptr<const json> existing) {
+  const plan::PodList claimants = pods_.pods_for(key.namespace_name, key.name);
+  if (existing == nullptr && held_by_another_last_time(key))
+    existing = get_if_exists(api_, service_path(key));
+  const AppliedService service = converge_service(
+      key,
+      [&](const json* current) {
+        return plan::plan_subdomain_service(key.namespace_name, key.name, members, claimants,
+                                            current, options_);
+      },
+      std::move(existing));
+  report_skips(key, service.candidates.skipped);
+  if (service.ends) {
+    track(key, service.candidates, false);
+    return *service.ends;
+  }
+  const bool serving = service.candidates.winner != nullptr;
+  const plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
+  const std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
+  const plan::ServiceRef ref{key.namespace_name, key.name, service.uid};
+  // Without a Service of the operator's to own them, its slices go too (the garbage collector
+  // would take them, later).
+  applier_.apply(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref, slices,
+                                                  endpoints.get(), options_));
+  // Not a pod of its own: the members count as managed through their per-pod keys (aliases).
+  track(key, service.candidates, false);
+  return ReconcileOutcome::done();
+}
+
+AppliedService Reconciler::converge_service(const plan::ServiceKey& key,
+                                            const ServicePlanner& planner,
                                             std::shared_ptr<const json> existing) {
   for (bool looked = false;; looked = true) {
-    const plan::ServicePlan plan =
-        plan::plan_service(key.namespace_name, key.name, pods, existing.get(), options_);
+    const plan::ServicePlan plan = planner(existing.get());
     try {
       return applier_.apply(key, plan);
     } catch (const kube::ApiError& error) {
@@ -149,8 +221,9 @@ AppliedService Reconciler::converge_service(const plan::ServiceKey& key, const p
 }
 
 void Reconciler::apply_dependents(const plan::ServiceKey& key, const plan::PodInfo* winner,
-                                  const std::string& service_uid, bool service_owned,
-                                  bool adopting) {
+                                  const std::string& service_uid, bool adopting,
+                                  const plan::ReconcileOptions& options) {
+  const bool service_owned = winner != nullptr;
   const plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
   std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
   if (endpoints == nullptr && adopting) {
@@ -159,9 +232,9 @@ void Reconciler::apply_dependents(const plan::ServiceKey& key, const plan::PodIn
         get_if_exists(api_, kube::object_path(kube::kEndpoints, key.namespace_name, key.name));
   }
   const plan::ServiceRef service{key.namespace_name, key.name, service_uid};
-  const bool unlabelled_endpoints_are_legacy = service_owned && options_.adopt_legacy;
+  const bool unlabelled_endpoints_are_legacy = service_owned && options.adopt_legacy;
   applier_.apply(key, plan::plan_dependents(winner, service, slices, endpoints.get(),
-                                            unlabelled_endpoints_are_legacy, options_));
+                                            unlabelled_endpoints_are_legacy, options));
 }
 
 std::shared_ptr<const json> Reconciler::cached(const plan::ServiceKey& key,

@@ -1,11 +1,15 @@
 // An EndpointSlice (and a legacy Endpoints) as the API server returns it, as the cache keeps it
 // and as the reconciler compares it with the ones it wants.
+#include <map>
+
 #include "fuzz_support.hpp"
 #include "hso/controller/caches.hpp"
 #include "hso/reconciler/plan/decision.hpp"
 #include "hso/reconciler/plan/desired_objects.hpp"
 #include "hso/reconciler/plan/keys.hpp"
 #include "hso/reconciler/plan/object_diff.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
+#include "hso/util/json_access.hpp"
 #include "owned_objects.hpp"
 
 namespace {
@@ -23,6 +27,39 @@ void check_patch_converges(const nlohmann::json& existing, const nlohmann::json&
   nlohmann::json patched = existing;
   patched.merge_patch(*patch);
   FUZZ_CHECK(!diff(patched, desired));
+}
+
+// The subdomain's packer over the slice as a slice of subdomain "web-0": its writes, applied as
+// the server would, leave nothing more to write.
+void check_subdomain_converges(const nlohmann::json& cached,
+                               const hso::reconciler::plan::ServiceRef& service,
+                               const hso::reconciler::plan::ReconcileOptions& options) {
+  using hso::metrics::WriteAction;
+  auto member = std::make_shared<hso::reconciler::plan::PodInfo>(*hso::fuzz::winner_pod("web-1"));
+  member->spec_subdomain = service.name;
+  const hso::reconciler::plan::PodList members{member};
+  std::map<std::string, nlohmann::json> world{{hso::metadata_string(cached, "name"), cached}};
+  const auto as_list = [&world]() {
+    hso::reconciler::plan::ObjectList list;
+    for (const auto& [name, object] : world)
+      list.push_back(std::make_shared<const nlohmann::json>(object));
+    return list;
+  };
+  for (const ObjectWrite& write : hso::reconciler::plan::plan_subdomain_slices(
+           members, service, as_list(), nullptr, options)) {
+    FUZZ_CHECK(!write.name.empty());
+    if (write.action == WriteAction::kDelete) {
+      world.erase(write.name);
+    } else if (write.action == WriteAction::kCreate) {
+      FUZZ_CHECK(!world.contains(write.name));
+      world[write.name] = write.body;
+    } else {
+      world[write.name].merge_patch(write.body);
+    }
+  }
+  FUZZ_CHECK(
+      hso::reconciler::plan::plan_subdomain_slices(members, service, as_list(), nullptr, options)
+          .empty());
 }
 
 }  // namespace
@@ -68,5 +105,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
+  check_subdomain_converges(cached, service, options);
   return 0;
 }

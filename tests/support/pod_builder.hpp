@@ -36,6 +36,10 @@ class PodBuilder {
     info_.spec_hostname = std::move(hostname);
     return *this;
   }
+  PodBuilder& subdomain(std::string subdomain) {
+    info_.spec_subdomain = std::move(subdomain);
+    return *this;
+  }
   // The pod asks for a Service: wants_service, and served() carries `annotation`="true".
   PodBuilder& asking(std::string annotation = "srcd.host/create-headless-service") {
     return annotated(std::move(annotation), "true");
@@ -87,6 +91,8 @@ inline nlohmann::json PodBuilder::served() const {
   nlohmann::json object = {{"metadata", metadata}};
   if (!pod.spec_hostname.empty())
     object["spec"]["hostname"] = pod.spec_hostname;
+  if (!pod.spec_subdomain.empty())
+    object["spec"]["subdomain"] = pod.spec_subdomain;
   if (!pod.node_name.empty())
     object["spec"]["nodeName"] = pod.node_name;
   if (pod.phase == reconciler::plan::PodPhase::kRunning) {

@@ -36,6 +36,9 @@ struct OperatorConfig {
   bool relaxed_service_names = false;
   // The pods' named container ports become the ports of their Services and slices (SRV records).
   bool publish_ports = true;
+  // Pods with spec.subdomain get their FQDN, forward and reverse, through the subdomain's Service.
+  bool subdomain_records = true;
+  std::string cluster_domain = "cluster.local";  // the zone of those FQDNs
   // A pass over every key this often: a foreign Service going away is not an event the caches see.
   std::chrono::milliseconds resync_period{600'000};
 

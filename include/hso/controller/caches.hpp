@@ -37,15 +37,18 @@ struct ScopeCaches {
   std::unique_ptr<ObjectStore> services;
   std::unique_ptr<ObjectStore> endpoint_slices;
   std::unique_ptr<ObjectStore> endpoints;  // null unless legacy Endpoints are written
+  // A pod's change also reaches its subdomain's key (reconciler::plan::keys_for_pod).
+  bool subdomain_records = false;
 };
 
 // The stores of one scope with their projections, keep functions and indexes (no handlers, no
 // reflectors): pods that ask for a Service under `pod_annotation` (or whose asking cannot be read),
-// indexed by the Service key they ask for; owned Services; owned EndpointSlices indexed by their
-// Service's key; owned Endpoints when `legacy_endpoints`.
+// indexed by the Service key they ask for and by their subdomain's key; owned Services; owned
+// EndpointSlices indexed by their Service's key; owned Endpoints when `legacy_endpoints`.
 std::unique_ptr<ScopeCaches> make_scope_caches(const std::string& namespace_name,
                                                const std::string& pod_annotation,
-                                               bool legacy_endpoints);
+                                               bool legacy_endpoints,
+                                               bool subdomain_records = false);
 
 // What an owned-object store keeps of an object: the fields the reconciler reads
 // (reconciler::plan::reconciled_fields), packed, and the object's reconcile key by `key_of` (worked
@@ -61,6 +64,8 @@ class CacheDirectory final : public reconciler::PodSource, public reconciler::Ow
 
   std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) override;
+  std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_in_subdomain(
+      const std::string& namespace_name, const std::string& subdomain) override;
   std::vector<ObjectPtr> find(reconciler::OwnedKind kind, const std::string& namespace_name,
                               const std::string& name) override;
 

@@ -80,6 +80,8 @@ class SelectedNamespacePods final : public reconciler::PodSource {
 
   std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) override;
+  std::vector<std::shared_ptr<const reconciler::plan::PodInfo>> pods_in_subdomain(
+      const std::string& namespace_name, const std::string& subdomain) override;
 
  private:
   reconciler::PodSource& pods_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -37,10 +38,23 @@ class Reconciler {
   ReconcileOutcome reconcile_key(const plan::ServiceKey& key);
   // Plans the Service from what is known of it and applies the plan. A create that finds the
   // name taken reads the Service and plans and applies once more.
-  AppliedService converge_service(const plan::ServiceKey& key, const plan::PodList& pods,
+  using ServicePlanner = std::function<plan::ServicePlan(const nlohmann::json* existing)>;
+  AppliedService converge_service(const plan::ServiceKey& key, const ServicePlanner& planner,
                                   std::shared_ptr<const nlohmann::json> existing);
+  // The key of a subdomain's Service (plan/subdomain.hpp): the Service and its packed slices.
+  ReconcileOutcome reconcile_subdomain(const plan::ServiceKey& key, const plan::PodList& members,
+                                       std::shared_ptr<const nlohmann::json> existing);
+  // The per-pod key: the Service named after a hostname and its slices.
+  ReconcileOutcome reconcile_pod_key(const plan::ServiceKey& key,
+                                     std::shared_ptr<const nlohmann::json> existing);
+  // A member of a subdomain whose Service is someone else's keeps a headless Service of its own,
+  // as before subdomain records: an alias would point at records the operator does not publish.
+  plan::ReconcileOptions per_pod_options(const plan::ServiceKey& key, const plan::PodList& pods);
+  // Whether the subdomain's Service is the operator's, or not there yet (the operator makes it).
+  bool subdomain_is_served(const std::string& namespace_name, const std::string& subdomain);
   void apply_dependents(const plan::ServiceKey& key, const plan::PodInfo* winner,
-                        const std::string& service_uid, bool service_owned, bool adopting);
+                        const std::string& service_uid, bool adopting,
+                        const plan::ReconcileOptions& options);
   void report_skips(const plan::ServiceKey& key, const std::vector<plan::PodSkip>& skipped);
   void track(const plan::ServiceKey& key, const plan::Candidates& candidates, bool managed);
   // Whether the last pass found a Service of someone else's under the key's name.

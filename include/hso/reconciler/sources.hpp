@@ -20,6 +20,9 @@ class PodSource {
   // Every known pod (annotated or not) whose key_for_pod is "<namespace>/<hostname>".
   virtual std::vector<std::shared_ptr<const plan::PodInfo>> pods_for(
       const std::string& namespace_name, const std::string& hostname) = 0;
+  // Every known pod whose spec.subdomain is `subdomain` (plan::subdomain_key_for_pod).
+  virtual std::vector<std::shared_ptr<const plan::PodInfo>> pods_in_subdomain(
+      const std::string& namespace_name, const std::string& subdomain) = 0;
 };
 
 // The owned objects a read asks for.

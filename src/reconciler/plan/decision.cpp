@@ -5,6 +5,7 @@
 
 #include "hso/reconciler/plan/object_diff.hpp"
 #include "hso/reconciler/plan/ownership.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/k8s_names.hpp"
 
@@ -46,7 +47,8 @@ void leave_to_its_owner(ServicePlan& plan, std::string_view service_name) {
   plan.action = ServicePlan::Action::kLeaveForeign;
 }
 
-// The operator's slices of the Service that are not being deleted, by name.
+}  // namespace
+
 std::vector<const json*> owned_slices(const ObjectList& slices, const std::string& service_name) {
   std::vector<const json*> owned;
   for (const auto& slice : slices) {
@@ -64,8 +66,6 @@ std::vector<const json*> owned_slices(const ObjectList& slices, const std::strin
   });
   return owned;
 }
-
-}  // namespace
 
 bool takes_precedence(const PodInfo& a, const PodInfo& b) {
   if (is_active(a) != is_active(b))
@@ -174,7 +174,8 @@ ServicePlan plan_service(std::string_view namespace_name, std::string_view servi
         plan.action = Action::kWaitForDeletion;
         return plan;
       }
-      if (service_needs_recreation(*existing)) {
+      if (service_needs_recreation(*existing,
+                                   desired_service(*winner, std::string(service_name), options))) {
         plan.action = Action::kRecreate;
         return plan;
       }
@@ -206,8 +207,11 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
   std::vector<ObjectWrite> deletes, updates, creates;
 
   const std::vector<const json*> owned = owned_slices(existing_slices, service.name);
+  // A pod whose records live in its subdomain's slices has none of its own (its Service is an
+  // alias): a second endpoint with its IP would give the IP a second PTR record.
+  const bool own_records = winner != nullptr && effective_subdomain(*winner, options).empty();
   const std::vector<json> desired =
-      winner != nullptr ? desired_endpoint_slices(*winner, service, options) : std::vector<json>{};
+      own_records ? desired_endpoint_slices(*winner, service, options) : std::vector<json>{};
   std::vector<bool> matched(owned.size(), false);
   for (const json& want : desired) {
     const std::string address_type = json_string_at(want, "addressType");
@@ -234,7 +238,7 @@ std::vector<ObjectWrite> plan_dependents(const PodInfo* winner, const ServiceRef
     }
   }
 
-  const bool want_endpoints = options.legacy_endpoints && winner != nullptr;
+  const bool want_endpoints = options.legacy_endpoints && own_records;
   if (existing_endpoints != nullptr && !is_being_deleted(*existing_endpoints)) {
     const bool ours = is_owned_endpoints(*existing_endpoints) || remove_unlabelled_endpoints;
     if (ours && want_endpoints) {

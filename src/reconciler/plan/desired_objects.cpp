@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hso/reconciler/plan/ownership.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
 #include "hso/reconciler/plan/trigger_time.hpp"
 #include "hso/util/time_format.hpp"
 
@@ -23,11 +24,11 @@ json pod_target_ref(const PodInfo& pod) {
   return {{"kind", "Pod"}, {"namespace", pod.namespace_name}, {"name", pod.name}, {"uid", pod.uid}};
 }
 
-const char* family_name(AddressFamily family) {
+}  // namespace
+
+const char* address_type_name(AddressFamily family) {
   return family == AddressFamily::kIPv4 ? "IPv4" : "IPv6";
 }
-
-}  // namespace
 
 EndpointConditions endpoint_conditions(const PodInfo& pod, bool publish_not_ready) {
   EndpointConditions conditions;
@@ -58,8 +59,11 @@ json service_owner_reference(const ServiceRef& service) {
 json desired_service(const PodInfo& pod, const std::string& service_name,
                      const ReconcileOptions& options) {
   json spec = {{"type", "ClusterIP"}, {"clusterIP", "None"}};
-  if (options.publish_ports && !pod.named_ports.empty())
+  if (!effective_subdomain(pod, options).empty()) {
+    spec = {{"type", "ExternalName"}, {"externalName", pod_fqdn(pod, options)}};
+  } else if (options.publish_ports && !pod.named_ports.empty()) {
     spec["ports"] = service_ports(pod.named_ports);
+  }
   return {
       {"apiVersion", "v1"},
       {"kind", "Service"},
@@ -73,32 +77,39 @@ std::string endpoint_slice_name(const std::string& service_name, AddressFamily f
   return service_name + (family == AddressFamily::kIPv4 ? "-ipv4" : "-ipv6");
 }
 
+json endpoint_slice_metadata(const ServiceRef& service, const std::string& slice_name) {
+  return object_metadata(service.namespace_name, slice_name,
+                         {{std::string(kServiceNameLabel), service.name},
+                          {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
+                          {std::string(kHeadlessLabel), ""}},
+                         service_owner_reference(service));
+}
+
+json pod_endpoint(const PodInfo& pod, const std::string& ip, const ReconcileOptions& options) {
+  const EndpointConditions conditions = endpoint_conditions(pod, options.publish_not_ready);
+  json endpoint = {{"addresses", json::array({ip})},
+                   {"conditions",
+                    {{"ready", conditions.ready},
+                     {"serving", conditions.serving},
+                     {"terminating", conditions.terminating}}},
+                   {"targetRef", pod_target_ref(pod)}};
+  if (!pod.node_name.empty())
+    endpoint["nodeName"] = pod.node_name;
+  return endpoint;
+}
+
 std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& service,
                                           const ReconcileOptions& options) {
   std::vector<json> slices;
   if (!publishes_addresses(pod))
     return slices;
-  const EndpointConditions conditions = endpoint_conditions(pod, options.publish_not_ready);
   for (const AddressFamily family : {AddressFamily::kIPv4, AddressFamily::kIPv6}) {
     // At most one IP per family (status.podIPs); should there be more, the first one wins.
     const auto ip = std::find_if(pod.pod_ips.begin(), pod.pod_ips.end(),
                                  [&](const std::string& a) { return address_family(a) == family; });
     if (ip == pod.pod_ips.end())
       continue;
-    json endpoint = {{"addresses", json::array({*ip})},
-                     {"conditions",
-                      {{"ready", conditions.ready},
-                       {"serving", conditions.serving},
-                       {"terminating", conditions.terminating}}},
-                     {"targetRef", pod_target_ref(pod)}};
-    if (!pod.node_name.empty())
-      endpoint["nodeName"] = pod.node_name;
-    json metadata =
-        object_metadata(service.namespace_name, endpoint_slice_name(service.name, family),
-                        {{std::string(kServiceNameLabel), service.name},
-                         {std::string(kSliceManagedByLabel), std::string(kSliceManagedByValue)},
-                         {std::string(kHeadlessLabel), ""}},
-                        service_owner_reference(service));
+    json metadata = endpoint_slice_metadata(service, endpoint_slice_name(service.name, family));
     if (pod.last_change != std::chrono::sys_seconds{}) {
       metadata["annotations"] = {
           {std::string(kLastChangeTriggerTimeAnnotation), format_rfc3339(pod.last_change)}};
@@ -107,8 +118,8 @@ std::vector<json> desired_endpoint_slices(const PodInfo& pod, const ServiceRef& 
         {{"apiVersion", "discovery.k8s.io/v1"},
          {"kind", "EndpointSlice"},
          {"metadata", std::move(metadata)},
-         {"addressType", family_name(family)},
-         {"endpoints", json::array({std::move(endpoint)})},
+         {"addressType", address_type_name(family)},
+         {"endpoints", json::array({pod_endpoint(pod, *ip, options)})},
          {"ports", options.publish_ports ? endpoint_slice_ports(pod.named_ports) : json::array()}});
   }
   return slices;

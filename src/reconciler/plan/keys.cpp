@@ -19,6 +19,21 @@ std::string key_for_pod(const PodInfo& pod) {
   return object_key(pod.namespace_name, effective_hostname(pod));
 }
 
+std::optional<std::string> subdomain_key_for_pod(const PodInfo& pod) {
+  if (pod.spec_subdomain.empty())
+    return std::nullopt;
+  return object_key(pod.namespace_name, pod.spec_subdomain);
+}
+
+std::vector<std::string> keys_for_pod(const PodInfo& pod, bool subdomain_records) {
+  std::vector<std::string> keys{key_for_pod(pod)};
+  if (subdomain_records) {
+    if (auto subdomain = subdomain_key_for_pod(pod); subdomain && *subdomain != keys.front())
+      keys.push_back(std::move(*subdomain));
+  }
+  return keys;
+}
+
 std::optional<std::string> key_for_service(const nlohmann::json& service) {
   if (!service.is_object())
     return std::nullopt;

@@ -88,6 +88,7 @@ json normalized_endpoint(const json& endpoint) {
   const json& addresses = json_child(endpoint, "addresses");
   return {{"addresses", addresses.is_array() ? addresses : json::array()},
           {"conditions", std::move(conditions)},
+          {"hostname", json_string_at(endpoint, "hostname")},
           {"nodeName", json_string_at(endpoint, "nodeName")},
           {"targetRef", normalized_target_ref(json_child(endpoint, "targetRef"))}};
 }
@@ -165,6 +166,17 @@ bool service_needs_recreation(const json& existing) {
   return json_string_at(json_child(existing, "spec"), "clusterIP") != "None";
 }
 
+bool service_needs_recreation(const json& existing, const json& desired) {
+  const bool external = json_string_at(json_child(desired, "spec"), "type") == "ExternalName";
+  if (external)
+    return json_string_at(json_child(existing, "spec"), "type") != "ExternalName";
+  return service_needs_recreation(existing);
+}
+
+bool same_endpoint(const json& a, const json& b) {
+  return normalized_endpoint(a) == normalized_endpoint(b);
+}
+
 std::optional<json> service_patch(const json& existing, const json& desired) {
   json spec = json::object();
   const json& have = json_child(existing, "spec");
@@ -176,6 +188,10 @@ std::optional<json> service_patch(const json& existing, const json& desired) {
     spec["type"] = want["type"];
   if (!is_empty(json_child(have, "selector")))
     spec["selector"] = nullptr;
+  if (const std::string target = json_string_at(want, "externalName");
+      target != json_string_at(have, "externalName")) {
+    spec["externalName"] = target.empty() ? json(nullptr) : json(target);
+  }
   if (const json& ports = json_child(want, "ports");
       !same_service_ports(json_child(have, "ports"), ports)) {
     spec["ports"] = is_empty(ports) ? json(nullptr) : ports;

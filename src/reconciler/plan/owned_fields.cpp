@@ -46,7 +46,7 @@ json reconciled_fields(const json& object) {
   if (const auto spec = object.find("spec"); spec != object.end()) {
     if (spec->is_object()) {
       json& kept_spec = kept["spec"] = json::object();
-      copy_fields(kept_spec, *spec, {"type", "clusterIP", "selector", "ports"});
+      copy_fields(kept_spec, *spec, {"type", "clusterIP", "selector", "ports", "externalName"});
     } else {
       kept["spec"] = *spec;
     }

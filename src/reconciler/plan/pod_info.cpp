@@ -92,6 +92,7 @@ std::optional<PodInfo> project_pod(const nlohmann::json& pod, std::string_view a
     }
   }
   info.spec_hostname = json_string_at(json_child(pod, "spec"), "hostname");
+  info.spec_subdomain = json_string_at(json_child(pod, "spec"), "subdomain");
   if (!info.wants_service) {
     // A pod that does not ask for a Service is only a key to the operator until it does (and
     // the update that adds the annotation brings everything). Keeping nothing else makes the

@@ -18,8 +18,12 @@ TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
   config.adopt_legacy = false;
   config.relaxed_service_names = true;
   config.publish_ports = false;
+  config.subdomain_records = false;
+  config.cluster_domain = "corp.example";
   config.namespaces = {"a", "b"};
   const reconciler::plan::ReconcileOptions options = reconcile_options(config);
+  EXPECT_FALSE(options.subdomain_records);
+  EXPECT_EQ(options.cluster_domain, "corp.example");
   EXPECT_FALSE(options.publish_not_ready);
   EXPECT_TRUE(options.legacy_endpoints);
   EXPECT_FALSE(options.adopt_legacy);

@@ -189,6 +189,21 @@ TEST_F(CommandLineTest, PublishPortsIsOnByDefault) {
   EXPECT_NE(describe(off).find("publish-ports=false"), std::string::npos);
 }
 
+TEST_F(CommandLineTest, SubdomainRecordsAreOnByDefaultInTheClusterLocalZone) {
+  const auto defaults = config_of({});
+  EXPECT_TRUE(defaults.subdomain_records);
+  EXPECT_EQ(defaults.cluster_domain, "cluster.local");
+  const auto off = config_of({"--subdomain-records=false", "--cluster-domain", "corp.example"});
+  EXPECT_FALSE(off.subdomain_records);
+  EXPECT_EQ(off.cluster_domain, "corp.example");
+  EXPECT_NE(describe(off).find("subdomain-records=false cluster-domain=corp.example"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--cluster-domain", "Cluster_Local"}).find("--cluster-domain"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--cluster-domain", "cluster.local."}).find("--cluster-domain"),
+            std::string::npos);
+}
+
 TEST_F(CommandLineTest, BooleanFlagsTakeExplicitValues) {
   auto config =
       config_of({"--publish-not-ready=false", "--legacy-endpoints", "--leader-elect=false"});

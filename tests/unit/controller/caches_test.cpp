@@ -159,6 +159,23 @@ TEST_F(CacheDirectoryTest, FindsSlicesByTheirServiceAndPodsByTheNameTheyAskFor) 
   EXPECT_EQ(scope(0).pods->size(), 1U);
 }
 
+TEST_F(CacheDirectoryTest, FindsPodsByTheirSubdomain) {
+  json member = pod("team-a", "web-0", "true");
+  member["spec"]["subdomain"] = "s";
+  json quiet = pod("team-a", "web-1", "false");
+  quiet["spec"]["subdomain"] = "s";
+  scope(0).pods->upsert(member);
+  scope(0).pods->upsert(quiet);
+  scope(0).pods->upsert(pod("team-a", "web-2", "true"));
+  CacheDirectory directory(scopes_);
+  const auto found = directory.pods_in_subdomain("team-a", "s");
+  ASSERT_THAT(found, SizeIs(1));
+  EXPECT_EQ(found[0]->name, "web-0");
+  EXPECT_EQ(found[0]->spec_subdomain, "s");
+  EXPECT_THAT(directory.pods_in_subdomain("team-b", "s"), IsEmpty());
+  EXPECT_THAT(directory.pods_in_subdomain("team-c", "s"), IsEmpty());
+}
+
 TEST_F(CacheDirectoryTest, AnUnchangedObjectIsNotReportedAgain) {
   int updates = 0;
   scope(0).services->on_update([&updates](const std::string&, const ObjectStore::Ptr&,

@@ -98,6 +98,36 @@ TEST_F(ScopeHandlersTest, APodThatStopsAskingEnqueuesTheKeyItAskedFor) {
   EXPECT_THAT(take_queued(), IsEmpty()) << "a pod no longer kept is not reported again";
 }
 
+TEST(ScopeHandlersSubdomainTest, AMemberEnqueuesItsOwnKeyAndItsSubdomains) {
+  FakeClock clock;
+  workqueue::WorkQueue queue{manual_delays(), clock};
+  auto scope = make_scope_caches("", kAnnotation, /*legacy_endpoints=*/false,
+                                 /*subdomain_records=*/true);
+  enqueue_changes(*scope, queue);
+  json member = pod("web-0", "true");
+  member["spec"]["subdomain"] = "s";
+  scope->pods->upsert(member);
+  EXPECT_THAT(test::take_queued(queue), UnorderedElementsAre("ns/web-0", "ns/s"));
+  scope->pods->upsert(pod("web-1", "true"));
+  EXPECT_THAT(test::take_queued(queue), UnorderedElementsAre("ns/web-1"));
+  json stops = member;
+  stops["metadata"]["annotations"][kAnnotation] = "false";
+  scope->pods->upsert(stops);
+  EXPECT_THAT(test::take_queued(queue), UnorderedElementsAre("ns/web-0", "ns/s"))
+      << "the subdomain loses a member";
+  std::vector<std::string> keys;
+  scope->pods->upsert(member);
+  list_keys(*scope, [&keys](const std::string& key) { keys.push_back(key); });
+  EXPECT_THAT(keys, UnorderedElementsAre("ns/web-0", "ns/s", "ns/web-1"));
+}
+
+TEST_F(ScopeHandlersTest, WithSubdomainRecordsOffAMemberEnqueuesOnlyItsOwnKey) {
+  json member = pod("web-0", "true");
+  member["spec"]["subdomain"] = "s";
+  scope->pods->upsert(member);
+  EXPECT_THAT(take_queued(), UnorderedElementsAre("ns/web-0"));
+}
+
 TEST_F(ScopeHandlersTest, OwnedObjectsEnqueueTheKeyTheyBelongTo) {
   scope->services->upsert(owned_service("web-0"));
   scope->endpoint_slices->upsert(owned_slice("web-1-ipv4", "web-1"));

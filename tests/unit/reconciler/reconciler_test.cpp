@@ -6,6 +6,7 @@
 #include <map>
 
 #include "hso/reconciler/plan/object_diff.hpp"
+#include "hso/reconciler/plan/subdomain.hpp"
 #include "support/mock_api_client.hpp"
 #include "support/pod_builder.hpp"
 
@@ -42,6 +43,15 @@ class FakePodSource : public PodSource {
       if (pod->namespace_name == namespace_name && plan::effective_hostname(*pod) == hostname) {
         found.push_back(pod);
       }
+    }
+    return found;
+  }
+  plan::PodList pods_in_subdomain(const std::string& namespace_name,
+                                  const std::string& subdomain) override {
+    plan::PodList found;
+    for (const auto& pod : pods) {
+      if (pod->namespace_name == namespace_name && pod->spec_subdomain == subdomain)
+        found.push_back(pod);
     }
     return found;
   }
@@ -496,6 +506,128 @@ TEST_F(ReconcilerTest, AnOwnedServiceThatLostHeadlessnessIsRecreated) {
   EXPECT_CALL(metrics,
               object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kRequeueAfter);
+}
+
+// --- subdomain records ---------------------------------------------------------------------
+
+std::shared_ptr<const plan::PodInfo> make_member(std::string name, std::string ip) {
+  return test::PodBuilder(name)
+      .uid("uid-" + name)
+      .created(std::chrono::sys_days(std::chrono::year(2024) / 1 / 1))
+      .subdomain("s")
+      .asking()
+      .running({std::move(ip)}, "node-a")
+      .ready()
+      .shared();
+}
+
+TEST_F(ReconcilerTest, TheSubdomainKeyCreatesItsServiceAndOneSliceForAllMembers) {
+  pods.pods = {make_member("a", "10.0.0.1"), make_member("b", "10.0.0.2")};
+  EXPECT_CALL(api, create(kServices, plan::desired_subdomain_service("ns", "s")))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "s-uid"); });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce([](const std::string&, const json& body) {
+    EXPECT_EQ(body["metadata"]["name"], "s-ipv4-0");
+    EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "s-uid");
+    EXPECT_EQ(body["endpoints"].size(), 2u);
+    EXPECT_EQ(body["endpoints"][1]["hostname"], "b");
+    return body;
+  });
+  EXPECT_CALL(events, record(Field(&plan::PodInfo::name, "a"), EventType::kNormal,
+                             std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  // The subdomain is no pod: its members count through their own keys.
+  EXPECT_CALL(metrics, set_pods_managed(_)).Times(0);
+  EXPECT_EQ(make().reconcile("ns/s").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, AForeignSubdomainServiceIsLeftAloneAndEveryMemberWarned) {
+  pods.pods = {make_member("a", "10.0.0.1"), make_member("b", "10.0.0.2")};
+  const json foreign = json::parse(R"({"metadata": {"name": "s", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "None", "selector": {"app": "db"}}})");
+  EXPECT_CALL(api, create(kServices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s")).WillOnce(Return(foreign));
+  EXPECT_CALL(events,
+              record(_, EventType::kWarning, std::string_view(plan::kReasonServiceConflict), _, _))
+      .Times(2);
+  EXPECT_CALL(metrics, set_pods_skipped(metrics::SkipReason::kForeignService, 2u));
+  EXPECT_EQ(make().reconcile("ns/s").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, TheLastMemberGoneTakesTheSubdomainServiceAndItsSlices) {
+  json service = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  objects.services["s"] = service;
+  json slice = plan::plan_subdomain_slices({make_member("a", "10.0.0.1")}, {"ns", "s", "s-uid"}, {},
+                                           nullptr, {})[0]
+                   .body;
+  objects.slices = {with_server_fields(slice, "slice-uid")};
+  EXPECT_CALL(api, remove("/api/v1/namespaces/ns/services/s",
+                          Field(&kube::DeleteOptions::precondition_uid, "s-uid")));
+  EXPECT_CALL(api, remove(kSlices + "/s-ipv4-0",
+                          Field(&kube::DeleteOptions::precondition_uid, "slice-uid")));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kDelete)).Times(2);
+  EXPECT_EQ(make().reconcile("ns/s").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, AMembersOwnNameIsAnAliasWithoutSlices) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  // The subdomain's Service is not made yet: it will be the operator's.
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s"))
+      .WillOnce(Throw(api_error(404, kube::StatusReason::kNotFound)));
+  EXPECT_CALL(api, create(kServices, _)).WillOnce([](const std::string&, const json& body) {
+    EXPECT_EQ(body["spec"]["type"], "ExternalName");
+    EXPECT_EQ(body["spec"]["externalName"], "web-0.s.ns.svc.cluster.local");
+    return with_server_fields(body, "svc-uid");
+  });
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);  // and no slice (StrictMock)
+}
+
+TEST_F(ReconcilerTest, AMemberOfASubdomainServedByTheOperatorNeedsNoRead) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", {})))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "svc-uid"); });
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kCreate));
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);  // no GET of s (StrictMock)
+}
+
+TEST_F(ReconcilerTest, AMemberWhoseSubdomainIsSomeoneElsesKeepsAHeadlessService) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  const json foreign = json::parse(R"({"metadata": {"name": "s", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "None", "selector": {"app": "db"}}})");
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s")).WillOnce(Return(foreign));
+  plan::ReconcileOptions off;
+  off.subdomain_records = false;
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", off)))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "svc-uid"); });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, WithSubdomainRecordsOffAMemberIsServedAsBefore) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  plan::ReconcileOptions off;
+  off.subdomain_records = false;
+  world_matches(*pod, off);
+  EXPECT_EQ(make(off).reconcile("ns/web-0").kind, Kind::kDone);
+  EXPECT_EQ(make(off).reconcile("ns/s").kind, Kind::kDone);  // nothing to do, no request
 }
 
 TEST_F(ReconcilerTest, LiveObjectSourceReadsFromTheApi) {

@@ -83,6 +83,11 @@ ServicePlan plan_service(std::string_view namespace_name, std::string_view servi
                          const PodList& pods, const nlohmann::json* existing,
                          const ReconcileOptions& options);
 
+// The operator's slices of `service_name` among `slices` that have a name and are not being
+// deleted, sorted by name.
+std::vector<const nlohmann::json*> owned_slices(const ObjectList& slices,
+                                                const std::string& service_name);
+
 struct ObjectWrite {
   metrics::ObjectKind kind;
   metrics::WriteAction action;

@@ -16,6 +16,12 @@ bool is_owned_endpoints(const nlohmann::json& endpoints);
 
 // clusterIP is immutable: an owned Service that is not headless can only be deleted and recreated.
 bool service_needs_recreation(const nlohmann::json& existing);
+// The same, for the Service `desired` wants: an ExternalName Service and a headless one can only
+// replace each other by a delete and a create (the cluster IP is immutable).
+bool service_needs_recreation(const nlohmann::json& existing, const nlohmann::json& desired);
+
+// Whether two slice endpoints say the same on the fields the operator writes.
+bool same_endpoint(const nlohmann::json& a, const nlohmann::json& b);
 
 // nullopt: nothing to write.
 std::optional<nlohmann::json> service_patch(const nlohmann::json& existing,

@@ -17,6 +17,12 @@ struct ReconcileOptions {
   // The pod's named container ports become the ports of its Service and slices (SRV records);
   // false keeps the original operator's portless Services.
   bool publish_ports = true;
+  // A pod with spec.subdomain S gets its FQDN <hostname>.S.<namespace>.svc.<cluster_domain>
+  // through the Service S of all such pods (subdomain.hpp), and its own name becomes an
+  // ExternalName alias of that FQDN; false keeps a headless per-pod Service for such pods.
+  bool subdomain_records = true;
+  // The cluster's DNS zone, for the target of those aliases.
+  std::string cluster_domain = "cluster.local";
   // Empty: all namespaces. Keys outside these namespaces are ignored, so objects left in a
   // namespace that is no longer watched are not touched.
   std::vector<std::string> namespaces;

@@ -15,8 +15,9 @@ enum class PodPhase { kPending, kRunning, kSucceeded, kFailed, kUnknown };
 
 // What the operator keeps of a pod: only the fields it needs. The annotation is reduced to one
 // bool at projection time so the annotation map is not held in memory. Of a pod that does not ask
-// for a Service only namespace, name, creation time and spec.hostname are kept (the rest stays
-// empty), so that most pods of a big cluster cost little and their status changes are no updates.
+// for a Service only namespace, name, creation time, spec.hostname and spec.subdomain are kept (the
+// rest stays empty), so that most pods of a big cluster cost little and their status changes are no
+// updates.
 struct PodInfo {
   // Members by size, largest first: no padding between them (16 bytes less per kept pod).
   std::string namespace_name;
@@ -25,7 +26,8 @@ struct PodInfo {
   // The annotation's value when it is neither "true", "false" nor empty ("True", "yes", " true"):
   // such a pod gets a Warning Event saying what to write, and no Service. Empty otherwise.
   std::string unread_annotation;
-  std::string spec_hostname;  // empty when not set
+  std::string spec_hostname;   // empty when not set
+  std::string spec_subdomain;  // empty when not set; kept, like spec_hostname, for every pod
   std::string node_name;
   // status.podIPs (status.podIP when podIPs is absent): valid addresses, at most one per family.
   std::vector<std::string> pod_ips;

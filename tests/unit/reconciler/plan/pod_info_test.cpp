@@ -128,6 +128,17 @@ TEST(PodInfoProjectionTest, MissingStatusMeansNoAddressAndNotReady) {
   EXPECT_EQ(info->spec_hostname, "");
 }
 
+TEST(PodInfoProjectionTest, KeepsTheSubdomainOfEveryPod) {
+  json pod = pod_json();
+  pod["spec"]["subdomain"] = "db-set";
+  EXPECT_EQ(project_pod(pod, kKey)->spec_subdomain, "db-set");
+  pod["metadata"]["annotations"].erase(kKey);
+  EXPECT_EQ(project_pod(pod, kKey)->spec_subdomain, "db-set")
+      << "a pod that stops asking still reaches its subdomain's key";
+  pod["spec"].erase("subdomain");
+  EXPECT_EQ(project_pod(pod, kKey)->spec_subdomain, "");
+}
+
 TEST(PodInfoProjectionTest, FallsBackToPodIPWhenPodIPsIsAbsent) {
   json pod = pod_json();
   pod["status"].erase("podIPs");
