@@ -267,17 +267,34 @@ std::string first_line(const std::string& text) {
 
 }  // namespace
 
-CommandLineResult parse_command_line(const std::vector<std::string>& args, std::ostream& out,
-                                     std::ostream& err) {
-  ParsedCommandLine parsed;
+struct CommandLineParser::Definitions {
+  OperatorConfig config;  // what the options write to
   CLI::App app{
       "Gives every annotated pod a headless Service and EndpointSlices, so that the "
       "pod's hostname resolves in cluster DNS.",
       build_info::kProgramName};
-  app.require_subcommand(0, 1);
-  CLI::App* run = app.add_subcommand("run", "Run the operator (the default command)");
-  CLI::App* version = app.add_subcommand("version", "Print the version and exit");
-  add_run_options(*run, parsed.config);
+  CLI::App* run = nullptr;
+  CLI::App* version = nullptr;
+
+  Definitions() {
+    app.require_subcommand(0, 1);
+    run = app.add_subcommand("run", "Run the operator (the default command)");
+    version = app.add_subcommand("version", "Print the version and exit");
+    add_run_options(*run, config);
+  }
+};
+
+CommandLineParser::CommandLineParser() : definitions_(std::make_unique<Definitions>()) {}
+
+CommandLineParser::~CommandLineParser() = default;
+
+CommandLineResult CommandLineParser::parse(const std::vector<std::string>& args, std::ostream& out,
+                                           std::ostream& err) {
+  Definitions& defs = *definitions_;
+  // The options write only what the command line sets; CLI11 clears its own state of a
+  // previous parse.
+  defs.config = OperatorConfig{};
+  ParsedCommandLine parsed;
 
   // `run` is the default command: flags without a command belong to it.
   std::vector<std::string> argv = args;
@@ -289,23 +306,29 @@ CommandLineResult parse_command_line(const std::vector<std::string>& args, std::
 
   try {
     std::vector<std::string> reversed(argv.rbegin(), argv.rend());
-    app.parse(reversed);
-    if (version->parsed()) {
+    defs.app.parse(reversed);
+    if (defs.version->parsed()) {
       parsed.command = Command::kVersion;
     } else {
-      validate(parsed.config);
+      validate(defs.config);
     }
   } catch (const CLI::CallForHelp&) {
-    out << (run->parsed() ? run->help() : app.help());
+    out << (defs.run->parsed() ? defs.run->help() : defs.app.help());
     return {std::nullopt, CommandLineExit{0}};
   } catch (const CLI::CallForAllHelp&) {
-    out << app.help("", CLI::AppFormatMode::All);
+    out << defs.app.help("", CLI::AppFormatMode::All);
     return {std::nullopt, CommandLineExit{0}};
   } catch (const CLI::ParseError& error) {
     err << "error: " << first_line(error.what()) << "\n";
     return {std::nullopt, CommandLineExit{2}};
   }
+  parsed.config = defs.config;
   return {parsed, std::nullopt};
+}
+
+CommandLineResult parse_command_line(const std::vector<std::string>& args, std::ostream& out,
+                                     std::ostream& err) {
+  return CommandLineParser().parse(args, out, err);
 }
 
 }  // namespace hso::config

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -31,5 +32,25 @@ struct CommandLineResult {
 // command. Help goes to `out`; a bad flag or value gets one line on `err` naming it.
 CommandLineResult parse_command_line(const std::vector<std::string>& args, std::ostream& out,
                                      std::ostream& err);
+
+// What parse_command_line does, with the flag definitions built once: each parse starts from the
+// defaults and gives what a fresh parser gives (the fuzz harness parses millions of command lines
+// with one). Not copyable: the definitions write into the configuration it holds.
+class CommandLineParser {
+ public:
+  CommandLineParser();
+  ~CommandLineParser();
+  CommandLineParser(const CommandLineParser&) = delete;
+  CommandLineParser& operator=(const CommandLineParser&) = delete;
+  CommandLineParser(CommandLineParser&&) = delete;
+  CommandLineParser& operator=(CommandLineParser&&) = delete;
+
+  CommandLineResult parse(const std::vector<std::string>& args, std::ostream& out,
+                          std::ostream& err);
+
+ private:
+  struct Definitions;
+  std::unique_ptr<Definitions> definitions_;
+};
 
 }  // namespace hso::config

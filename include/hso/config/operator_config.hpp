@@ -59,6 +59,8 @@ struct OperatorConfig {
   std::string metrics_key_file;
   std::string log_level = "info";
   std::string log_format = "text";
+
+  bool operator==(const OperatorConfig&) const = default;
 };
 
 // The whole configuration on one line (key=value, the flags' names), for the start-up log: what a

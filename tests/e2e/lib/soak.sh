@@ -36,6 +36,7 @@ SOAK_RSS_TOLERANCE_MIB=${SOAK_RSS_TOLERANCE_MIB:-16}
 # EndpointSlice of it: the operator must never touch either.
 readonly SOAK_FOREIGN=foreign-svc
 SOAK_DIR=""
+# The squeeze's name without the round (soak_squeeze_name).
 SOAK_SQUEEZE=""
 # The round under way (faults record restarts and violations under it).
 SOAK_ROUND=0
@@ -71,7 +72,6 @@ soak_init() {
   : >"${SOAK_DIR}/restarts.tsv"
   : >"${SOAK_DIR}/audit.tsv"
   SOAK_SQUEEZE="hso-soak-squeeze-$(pkg_unique_suffix)"
-  apf_squeeze_track "${SOAK_SQUEEZE}"
   [[ -n "${LOCAL_CLUSTER_DIR:-}" && -f "${LOCAL_CLUSTER_DIR}/ports" ]] \
     || fail "LOCAL_CLUSTER_DIR='${LOCAL_CLUSTER_DIR:-}' is not the state folder of the soak's own control plane"
   command -v etcdctl >/dev/null || fail "etcdctl is not on PATH (hack/build-tools.sh builds it)"
@@ -499,31 +499,44 @@ soak_fault_leader-blackhole() {
 # soak_not_leading NAME: predicate, the replica runs and reports leader_election_master_status 0.
 soak_not_leading() { [[ "$(ha_master_status "$1")" == 0 ]]; }
 
-# Real 429s: the API server's Priority and Fairness squeezes the work of every replica.
+# Real 429s: the API server's Priority and Fairness squeezes the work of every replica, and a
+# seat holder (lib/apf.sh) takes the squeezed level's one seat, so that every request the churn
+# and a burst of pods ask of the replicas meets a 429 until it lets go, whatever the build's
+# speed (the leader's own writes seldom overlap: four bursts of 8 pods met no 429 in a round of
+# a Release soak). A holder rejected itself (a replica's request had the seat) gets another try.
+# (Subshells: wait_for ends the shell it runs in when the deadline passes.)
 soak_fault_apf-429() {
-  local before subjects=() name
+  local before subjects=() name attempt status="" met=0 squeeze
+  squeeze=$(soak_squeeze_name)
   for name in "${SOAK_REPLICAS[@]}"; do subjects+=("${ha_opns}/hso-ha-${name}"); done
   before=$(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'code="429"')
-  apf_squeeze_on "${SOAK_SQUEEZE}" "${subjects[@]}"
-  wait_for "the API server to apply FlowSchema ${SOAK_SQUEEZE}" 60 apf_squeeze_applied "${SOAK_SQUEEZE}"
-  # The squeezed level still seats about one request at a time (tests/e2e/apf_squeeze_test.sh), so
-  # a 429 needs two of the leader's requests at once: bursts of pods give its workers parallel
-  # writes, one more burst each 15 s without a 429 (a single burst of 5 met none in 5 of 16
-  # rounds of a 30-minute soak: its writes happened not to overlap).
-  # (A subshell: wait_for ends the shell it runs in when the deadline passes.)
-  local attempt
-  for attempt in 1 2 3 4; do
-    make_burst "squeezed${SOAK_ROUND}-${attempt}" 8
-    if (wait_for "an answer 429 to a replica" 15 soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}"); then
-      break
+  apf_squeeze_track "${squeeze}"
+  apf_squeeze_on "${squeeze}" "${subjects[@]}"
+  apf_seat_on "${squeeze}"
+  wait_for "the API server to apply FlowSchema ${squeeze}" 60 apf_squeeze_applied "${squeeze}"
+  wait_for "the API server to apply FlowSchema ${squeeze}-seat" 60 apf_squeeze_applied "${squeeze}-seat"
+  for attempt in 1 2 3 4 5; do
+    apf_seat_hold "${SOAK_DIR}"
+    if (wait_for "the seat holder to take the seat" 10 apf_seat_held "${squeeze}" "${SOAK_DIR}"); then
+      make_burst "squeezed${SOAK_ROUND}-${attempt}" 4
+      (wait_for "an answer 429 to a replica" 20 soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}") \
+        && met=1
     fi
+    apf_seat_release "${SOAK_DIR}"
+    status=$(apf_seat_status "${SOAK_DIR}")
+    ((met)) && break
   done
-  soak_metric_above "${HSO_METRIC_API_REQUESTS}" 'code="429"' "${before}" >/dev/null \
-    || soak_violation "${SOAK_ROUND}" apf-429 fault-not-effective "no replica was answered 429 under the squeeze"
-  apf_squeeze_off "${SOAK_SQUEEZE}"
+  ((met)) \
+    || soak_violation "${SOAK_ROUND}" apf-429 fault-not-effective "no replica was answered 429 under the squeeze (${attempt} seat holders, the last answered HTTP ${status})"
+  apf_squeeze_off "${squeeze}"
   soak_healed
-  soak_evidence "answers 429 $(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'code="429"') (before: ${before})"
+  soak_evidence "answers 429 $(soak_sum_metric "${HSO_METRIC_API_REQUESTS}" 'code="429"') (before: ${before}); seat holder ${attempt} answered HTTP ${status}"
 }
+
+# soak_squeeze_name: a name of its own for each round's squeeze: the API server holds back the
+# status writes of a FlowSchema it wrote more than five times in a minute (for 30 to 75 s), so
+# that one made again under the same name every 10 s went 60 s without its Dangling condition.
+soak_squeeze_name() { printf '%s-r%s\n' "${SOAK_SQUEEZE}" "${SOAK_ROUND}"; }
 
 soak_fault_etcd-kill() {
   local before
@@ -602,7 +615,9 @@ soak_heal_all() {
   for name in "${SOAK_REPLICAS[@]}"; do
     (ha_proxy "${name}" pass) >/dev/null 2>&1 || true
   done
-  (apf_squeeze_off "${SOAK_SQUEEZE}") >/dev/null 2>&1 || true
+  (apf_squeeze_off "$(soak_squeeze_name)") >/dev/null 2>&1 || true
+  # A seat holder ends when the fault's shell does (its body is then empty); in case it did not.
+  [[ ! -f "${SOAK_DIR}/seat.pid" ]] || kill "$(cat "${SOAK_DIR}/seat.pid")" 2>/dev/null || true
 }
 
 # soak_fault ROUND NAME: one fault with the churn on, then convergence and the checks.

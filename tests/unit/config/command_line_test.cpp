@@ -306,5 +306,48 @@ TEST_F(CommandLineTest, HelpExitsZeroAndListsTheOriginalFlags) {
   }
 }
 
+// The fuzz harness parses every input with one parser: what a flag set once, an error, help or
+// the version command must not show in the next parse.
+TEST(CommandLineParserTest, OneParserParsesEachCommandLineAsAFreshOneDoes) {
+  const std::vector<std::vector<std::string>> command_lines = {
+      {"--workers", "7", "--namespace", "a,b", "--leader-elect=false", "--log-format", "json"},
+      {},
+      {"--lease-duration", "5s"},
+      {"--workers", "nope"},
+      {"--pod-selector", "app=web"},
+      {"run", "--help"},
+      {"--metrics-cert-file", "c.pem", "--metrics-key-file", "k.pem", "--metrics-secure"},
+      {"version"},
+      {"--namespace-selector", "team=a"},
+      {"--renew-deadline", "20s"},
+      {"--kube-api-qps", "5", "--kube-api-burst", "9"},
+      {},
+  };
+  CommandLineParser reused;
+  for (const auto& args : command_lines) {
+    std::ostringstream out;
+    std::ostringstream err;
+    std::ostringstream fresh_out;
+    std::ostringstream fresh_err;
+    const auto result = reused.parse(args, out, err);
+    const auto fresh = parse_command_line(args, fresh_out, fresh_err);
+    const std::string what = ::testing::PrintToString(args);
+    EXPECT_EQ(out.str(), fresh_out.str()) << what;
+    EXPECT_EQ(err.str(), fresh_err.str()) << what;
+    ASSERT_EQ(result.parsed.has_value(), fresh.parsed.has_value()) << what;
+    if (result.parsed) {
+      EXPECT_EQ(result.parsed->command, fresh.parsed->command) << what;
+      EXPECT_TRUE(result.parsed->config == fresh.parsed->config) << what;
+    } else {
+      EXPECT_EQ(result.exit->exit_code, fresh.exit->exit_code) << what;
+    }
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  const auto last = reused.parse({}, out, err);
+  ASSERT_TRUE(last.parsed);
+  EXPECT_TRUE(last.parsed->config == OperatorConfig{});
+}
+
 }  // namespace
 }  // namespace hso::config
