@@ -5,11 +5,15 @@
 # repository's corpus; what a harness finds is kept in build-fuzz/findings/.
 #   FUZZ_SECONDS=300 hack/run-fuzz.sh      # a longer run
 #   FUZZ_HARNESSES="duration watch_decoder" hack/run-fuzz.sh
+#   FUZZ_RUNS=10000000 hack/run-fuzz.sh    # stop each harness after this many executions instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
+runs=${FUZZ_RUNS:-}
+limit=(-max_total_time="$seconds")
+[[ -z "$runs" ]] || limit=(-runs="$runs")
 jobs=${HSO_JOBS:-$(nproc)}
 
 hack/install-fuzz-deps.sh
@@ -44,13 +48,13 @@ for harness in $harnesses; do
   dict=$(dictionary_of "$harness")
   dict_flag=()
   [[ -n "$dict" ]] && dict_flag=(-dict="$dict")
-  echo "==> fuzz $harness: replay $(ls "$corpus" | wc -l) seeds, then ${seconds}s" >&2
+  echo "==> fuzz $harness: replay $(ls "$corpus" | wc -l) seeds, then ${runs:+$runs runs}${runs:-${seconds}s}" >&2
   status=ok
   if ! "$binary" -runs=0 "${dict_flag[@]}" "$corpus" >"$log" 2>&1; then
     status="replay failed"
   else
     mkdir -p "$scratch/$harness"
-    if ! "$binary" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "${dict_flag[@]}" \
+    if ! "$binary" "${limit[@]}" -timeout=10 -print_final_stats=1 "${dict_flag[@]}" \
       -artifact_prefix="$findings_dir/$harness-" "$scratch/$harness" "$corpus" >"$log" 2>&1; then
       status="finding"
     fi
