@@ -2,19 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 #include <cmath>
 #include <exception>
 #include <utility>
 
 #include "hso/kube/errors.hpp"
+#include "hso/util/free_memory.hpp"
 #include "hso/util/json_access.hpp"
 #include "hso/util/random.hpp"
-#include "hso/util/sanitizers.hpp"
 
 namespace hso::informer {
 namespace {
@@ -45,17 +41,6 @@ const char* event_type_name(kube::WatchEvent::Type type) {
       return "BOOKMARK";
   }
   return "UNKNOWN";
-}
-
-// A full list decodes every page into a JSON document and drops it once projected; glibc keeps the
-// freed pages in the (per-thread) arena, so without this the resident set stays at the list's peak
-// for good (measured with 10,000 pods: 46 MiB steady before, 31 MiB after).
-// Not under a sanitizer (ASan, TSan): its allocator replaces glibc's, whose malloc_trim then walks
-// arenas it never set up and crashes (seen under TSan as a SEGV in mtrim after a relist).
-void return_free_memory() {
-#if defined(__GLIBC__) && !defined(HSO_SANITIZER_ALLOCATOR)
-  malloc_trim(0);
-#endif
 }
 
 bool is_initial_events_end(const nlohmann::json& bookmark) {
@@ -228,6 +213,8 @@ void Reflector::list_into_sink(std::stop_token stop) {
     }
     replacement->commit();
     replacement.reset();
+    // Every page was decoded into a document and dropped once projected: without this the resident
+    // set stays at the list's peak (10,000 pods: 46 MiB steady before, 31 MiB after).
     return_free_memory();
     spdlog::debug("{}: listed {} objects at resourceVersion {}", options_.resource, count,
                   list_version);
