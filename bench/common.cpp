@@ -20,6 +20,7 @@
 #include "hso/kube/client_config.hpp"
 #include "hso/kube/errors.hpp"
 #include "hso/kube/request_path.hpp"
+#include "hso/util/time_format.hpp"
 
 namespace bench {
 
@@ -116,12 +117,17 @@ std::string pod_ip(long index, int generation) {
          std::to_string(index % 250 + 1);
 }
 
+// Ready now, as a kubelet reports it: the transition time is what the EndpointSlice controller, and
+// the operator, stamp as the slice's last-change-trigger-time, from which CoreDNS measures.
 json status_patch(const std::string& ip) {
-  return {{"status",
-           {{"phase", "Running"},
-            {"podIP", ip},
-            {"podIPs", {{{"ip", ip}}}},
-            {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
+  const std::string now = hso::format_rfc3339(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  return {
+      {"status",
+       {{"phase", "Running"},
+        {"podIP", ip},
+        {"podIPs", {{{"ip", ip}}}},
+        {"conditions", {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}}}}}}};
 }
 
 std::string pods_path(const std::string& namespace_name) {
@@ -389,16 +395,20 @@ Counters scrape_apiserver(hso::kube::HttpApiClient& client) {
   return parse_counters(response.body, {"apiserver_request_total"});
 }
 
-Counters scrape_operator(const std::string& address) {
+Counters scrape_metrics(const std::string& address, const std::vector<std::string>& names) {
   const auto colon = address.rfind(':');
   httplib::Client client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
   client.set_connection_timeout(5);
   const auto response = client.Get("/metrics");
   if (!response || response->status != 200) {
-    throw std::runtime_error("operator /metrics at " + address + " did not answer");
+    throw std::runtime_error("/metrics at " + address + " did not answer");
   }
-  return parse_counters(
-      response->body,
+  return parse_counters(response->body, names);
+}
+
+Counters scrape_operator(const std::string& address) {
+  return scrape_metrics(
+      address,
       {"headless_service_operator_api_requests_total",
        "headless_service_operator_object_writes_total",
        "headless_service_operator_reconciles_total", "headless_service_operator_watch_events_total",

@@ -145,6 +145,8 @@ using Counters = std::map<std::string, double>;
 Counters parse_counters(const std::string& text, const std::vector<std::string>& names);
 // The API server's apiserver_request_total (through the admin client).
 Counters scrape_apiserver(hso::kube::HttpApiClient& client);
+// The families `names` of a /metrics page at host:port (plain HTTP).
+Counters scrape_metrics(const std::string& address, const std::vector<std::string>& names);
 // An operator's /metrics at host:port (plain HTTP).
 Counters scrape_operator(const std::string& address);
 // `after - before`, without zero entries.

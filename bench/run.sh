@@ -52,12 +52,14 @@ new_namespace bench-writes
 say "latency: ${latency_pods} pods at ${rate} pods/s"
 new_namespace bench-lat-steady
 cpu_phase latency-steady "${bench}" latency --namespace=bench-lat-steady --pods="${latency_pods}" \
-  --rate="${rate}" --dns="${CLUSTER_DNS}" --dns-every=20 >"${work}/latency-steady.json"
+  --rate="${rate}" --dns="${CLUSTER_DNS}" --dns-every=20 \
+  --coredns-metrics="${CLUSTER_DNS_METRICS}" >"${work}/latency-steady.json"
 
 say "latency: ${latency_pods} pods at once"
 new_namespace bench-lat-burst
 cpu_phase latency-burst "${bench}" latency --namespace=bench-lat-burst --pods="${latency_pods}" \
-  --rate=0 --dns="${CLUSTER_DNS}" --dns-every=50 >"${work}/latency-burst.json"
+  --rate=0 --dns="${CLUSTER_DNS}" --dns-every=50 \
+  --coredns-metrics="${CLUSTER_DNS_METRICS}" >"${work}/latency-burst.json"
 
 for ((r = 1; r <= repeat; r++)); do
   say "throughput ${r}/${repeat}: ${throughput_pods} pods ask at once; then the write floors"

@@ -1,9 +1,13 @@
 // Latency: from the API server's answer to a pod's status patch that sets its IP, to the moment a
 // watch sees an EndpointSlice carrying that IP; optionally until CoreDNS answers with it.
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
+#include <map>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "common.hpp"
@@ -116,6 +120,67 @@ std::vector<double> latencies(NamespaceObserver& observer,
   return millis;
 }
 
+// CoreDNS's own figure for the same writes: the time from a slice's
+// endpoints.kubernetes.io/last-change-trigger-time to CoreDNS holding the slice, in whole seconds
+// (the annotation has no fraction), summed over its service kinds.
+const std::string kProgramming = "coredns_kubernetes_dns_programming_duration_seconds";
+
+Counters programming_histogram(const std::string& address) {
+  return scrape_metrics(address,
+                        {kProgramming + "_bucket", kProgramming + "_sum", kProgramming + "_count"});
+}
+
+double programming_count(const Counters& delta) {
+  double count = 0;
+  for (const auto& [series, value] : delta) {
+    if (series.starts_with(kProgramming + "_count"))
+      count += value;
+  }
+  return count;
+}
+
+// The observations between two scrapes: how many, their mean, and the upper bounds of the buckets
+// that hold the median and the 99th percentile.
+json programming_summary(const Counters& before, const Counters& after) {
+  const Counters delta = difference(before, after);
+  const double count = programming_count(delta);
+  double sum = 0;
+  std::map<double, double> cumulative;  // le -> observations at or below it
+  for (const auto& [series, value] : delta) {
+    if (series.starts_with(kProgramming + "_sum")) {
+      sum += value;
+    } else if (series.starts_with(kProgramming + "_bucket")) {
+      const std::string le = label_of(series, "le");
+      cumulative[le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le)] += value;
+    }
+  }
+  const auto bound = [&](double quantile) -> json {
+    for (const auto& [le, observations] : cumulative) {
+      if (observations >= quantile * count)
+        return std::isinf(le) ? json("+Inf") : json(le);
+    }
+    return nullptr;
+  };
+  return {{"observations", count},
+          {"mean_seconds", count > 0 ? sum / count : 0.0},
+          {"median_at_most_seconds", count > 0 ? bound(0.5) : json()},
+          {"p99_at_most_seconds", count > 0 ? bound(0.99) : json()}};
+}
+
+// Waits (up to 30 s) until CoreDNS has observed `expected` more slices than in `before`; what it
+// has then is the figure, also when fewer (a slice written twice in one second is observed once).
+json programming_since(const std::string& address, const Counters& before, double expected) {
+  Counters after = programming_histogram(address);
+  try {
+    wait_until("CoreDNS's programming observations", std::chrono::seconds(30), [&] {
+      after = programming_histogram(address);
+      return programming_count(difference(before, after)) >= expected;
+    });
+  } catch (const std::exception&) {
+  }
+  return programming_summary(before, after);
+}
+
 }  // namespace
 
 int run_latency(Args& args) {
@@ -125,6 +190,7 @@ int run_latency(Args& args) {
   const int threads = static_cast<int>(args.integer("threads", 16));
   const std::string dns = args.text("dns");
   const long dns_every = args.integer("dns-every", 50);
+  const std::string coredns_metrics = args.text("coredns-metrics");
   const auto deadline = std::chrono::seconds(args.integer("timeout", 600));
   args.finish();
 
@@ -141,6 +207,8 @@ int run_latency(Args& args) {
              [&] { return observer.services().size() >= static_cast<std::size_t>(pods); });
   const double services_seconds = seconds_since(created);
 
+  const Counters programming_before =
+      coredns_metrics.empty() ? Counters{} : programming_histogram(coredns_metrics);
   std::vector<Clock::time_point> acked(static_cast<std::size_t>(pods));
   DnsProber prober(dns);
   const auto set_ip = [&](long i) {
@@ -160,6 +228,10 @@ int run_latency(Args& args) {
   Clock::time_point last = started;
   const std::vector<double> millis = latencies(observer, acked, last);
   const auto dns_millis = prober.results(std::chrono::seconds(60));
+  const json programming =
+      coredns_metrics.empty()
+          ? json()
+          : programming_since(coredns_metrics, programming_before, static_cast<double>(pods));
   print_json({{"scenario", "latency"},
               {"namespace", ns},
               {"pods", pods},
@@ -169,7 +241,8 @@ int run_latency(Args& args) {
               {"all_slices_seconds", millis_between(started, last) / 1000},
               {"latency_ms", summarize(millis).to_json()},
               {"dns_ms", summarize(dns_millis).to_json()},
-              {"dns_failures", prober.failures()}});
+              {"dns_failures", prober.failures()},
+              {"coredns_programming", programming}});
   return 0;
 }
 
