@@ -181,6 +181,23 @@ json programming_since(const std::string& address, const Counters& before, doubl
   return programming_summary(before, after);
 }
 
+// CoreDNS's histogram when the run's writes start, and its observations since; idle without an
+// address.
+class ProgrammingWatch {
+ public:
+  explicit ProgrammingWatch(std::string address)
+      : address_(std::move(address)),
+        before_(address_.empty() ? Counters{} : programming_histogram(address_)) {}
+  json since(long expected) const {
+    return address_.empty() ? json()
+                            : programming_since(address_, before_, static_cast<double>(expected));
+  }
+
+ private:
+  std::string address_;
+  Counters before_;
+};
+
 }  // namespace
 
 int run_latency(Args& args) {
@@ -207,8 +224,7 @@ int run_latency(Args& args) {
              [&] { return observer.services().size() >= static_cast<std::size_t>(pods); });
   const double services_seconds = seconds_since(created);
 
-  const Counters programming_before =
-      coredns_metrics.empty() ? Counters{} : programming_histogram(coredns_metrics);
+  const ProgrammingWatch programming(coredns_metrics);
   std::vector<Clock::time_point> acked(static_cast<std::size_t>(pods));
   DnsProber prober(dns);
   const auto set_ip = [&](long i) {
@@ -228,10 +244,6 @@ int run_latency(Args& args) {
   Clock::time_point last = started;
   const std::vector<double> millis = latencies(observer, acked, last);
   const auto dns_millis = prober.results(std::chrono::seconds(60));
-  const json programming =
-      coredns_metrics.empty()
-          ? json()
-          : programming_since(coredns_metrics, programming_before, static_cast<double>(pods));
   print_json({{"scenario", "latency"},
               {"namespace", ns},
               {"pods", pods},
@@ -242,7 +254,7 @@ int run_latency(Args& args) {
               {"latency_ms", summarize(millis).to_json()},
               {"dns_ms", summarize(dns_millis).to_json()},
               {"dns_failures", prober.failures()},
-              {"coredns_programming", programming}});
+              {"coredns_programming", programming.since(pods)}});
   return 0;
 }
 
