@@ -243,6 +243,7 @@ YAML
   wait_for "$(fqdn h7) answers nothing" 30 dns_answers A "$(fqdn h7)" ""
   cname_answers "$(fqdn h7)" "" || fail "the bare name h7 is still an alias"
   dns_answers A "$(fqdn h8a)" "" || fail "the bare name h8a answers"
+  say "$(fqdn h7) A -> '$(dig_a "$(fqdn h7)")'; PTR ${ip7} -> $(ptr_names "${ip7}")"
   assert_absent service h8a
   # A member of a foreign subdomain has no other record: its headless Service, as before.
   wait_for "$(fqdn h8c) A ${ip_c}" 30 dns_answers A "$(fqdn h8c)" "${ip_c}"

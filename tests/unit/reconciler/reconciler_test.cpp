@@ -651,7 +651,7 @@ TEST_F(ReconcilerTest, WithoutAliasesAnAliasLeftByAnEarlierRunIsDeleted) {
   auto pod = make_member("web-0", "10.0.0.1");
   pods.pods = {pod};
   objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
-  world_matches(*pod);  // the alias, made with the default
+  world_matches(*pod);     // the alias, made with the default
   objects.slices.clear();  // an alias has none
   ASSERT_EQ(objects.services["web-0"]["spec"]["type"], "ExternalName");
   EXPECT_CALL(api, remove(kServicePath, Field(&kube::DeleteOptions::precondition_uid, "svc-uid")));
