@@ -35,8 +35,8 @@ bench-scale: tools
 	ninja -C $(BUILD_DIR) -j $(JOBS) k8s-pod-headless-service-operator hso-bench
 	bench/scale.sh
 
-# Objects and writes per pod, per-pod Services against subdomain records (bench/records.sh):
-# bench/results/records.jsonl. About 5 minutes.
+# Objects and writes per pod, per-pod Services against subdomain records with and without the
+# per-pod aliases (bench/records.sh): bench/results/records.jsonl. About 5 minutes.
 bench-records: tools
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
 	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON

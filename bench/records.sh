@@ -8,11 +8,13 @@
 #              operator's model gives, and what pods without a subdomain get)
 #   subdomain  --subdomain-records=true: one headless Service for the subdomain with slices of up
 #              to 100 endpoints, and an ExternalName Service per pod for its bare hostname
+#   subdomain-only  --subdomain-hostname-aliases=false as well: the subdomain's Service and slices
+#              alone, no Service per pod (only the FQDNs resolve, not the bare hostnames)
 # and the driver records the objects the operator owns afterwards, the writes the API server
 # counted until it settled, the full pass, and the operator's resident memory after that pass and
 # at a second start over the same objects (steady), and what that second start wrote (nothing).
 # Results: bench/results/records.jsonl and a table on stderr.
-# Knobs: HSO_RECORDS_PODS=10000, HSO_RECORDS_MODES="per-pod subdomain", HSO_BENCH_BUILD_DIR, HSO_BENCH_RESULTS, HSO_BENCH_KEEP=1.
+# Knobs: HSO_RECORDS_PODS=10000, HSO_RECORDS_MODES="per-pod subdomain subdomain-only", HSO_BENCH_BUILD_DIR, HSO_BENCH_RESULTS, HSO_BENCH_KEEP=1.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -31,14 +33,15 @@ new_namespace "${lease_ns}"
 # owned_in NAMESPACE RESOURCE SELECTOR: how many of RESOURCE the operator owns there.
 owned_in() { k -n "$1" get "$2" -l "$3" --no-headers 2>/dev/null | wc -l; }
 
-# measure MODE SUBDOMAIN_RECORDS: one namespace, one operator start, its figures as a JSON line.
+# measure MODE FLAGS...: one namespace, one operator start with FLAGS, its figures as a JSON line.
 measure() {
-  local mode=$1 records=$2 ns=records-$1 out=${work}/$1
+  local mode=$1 ns=records-$1 out=${work}/$1
+  shift
   new_namespace "${ns}"
   "${bench}" populate --namespace="${ns}" --pods="${pods}" --annotated="${pods}" \
     --status=true --subdomain="${subdomain}" >"${out}-populate.json"
   "${bench}" snapshot >"${out}-before.json"
-  start_operator --namespace "${ns}" --subdomain-records="${records}"
+  start_operator --namespace "${ns}" "$@"
   follow_start "${out}-startup.json"
   local age
   age=$(process_age_seconds "${op_pid}")
@@ -54,7 +57,7 @@ measure() {
   # transient trees are not in it.
   stop_operator
   "${bench}" snapshot >"${out}-restart-before.json"
-  start_operator --namespace "${ns}" --subdomain-records="${records}"
+  start_operator --namespace "${ns}" "$@"
   follow_start "${out}-restart.json"
   settle "${pods}"
   rss=$(status_kib VmRSS)
@@ -75,12 +78,15 @@ measure() {
   say "$(tail -n 1 "${work}/records.jsonl")"
 }
 
-for mode in ${HSO_RECORDS_MODES:-per-pod subdomain}; do
+for mode in ${HSO_RECORDS_MODES:-per-pod subdomain subdomain-only}; do
   say "${mode} for ${pods} pods"
   case "${mode}" in
-    per-pod) measure per-pod false ;;
-    subdomain) measure subdomain true ;;
-    *) die "HSO_RECORDS_MODES: per-pod or subdomain, not ${mode}" ;;
+    per-pod) measure per-pod --subdomain-records=false ;;
+    subdomain) measure subdomain --subdomain-records=true ;;
+    subdomain-only)
+      measure subdomain-only --subdomain-records=true --subdomain-hostname-aliases=false
+      ;;
+    *) die "HSO_RECORDS_MODES: per-pod, subdomain or subdomain-only, not ${mode}" ;;
   esac
 done
 

@@ -9,6 +9,7 @@ reconciler::plan::ReconcileOptions reconcile_options(const config::OperatorConfi
           .relaxed_service_names = config.relaxed_service_names,
           .publish_ports = config.publish_ports,
           .subdomain_records = config.subdomain_records,
+          .subdomain_hostname_aliases = config.subdomain_hostname_aliases,
           .cluster_domain = config.cluster_domain,
           .namespaces = config.namespaces};
 }

@@ -197,6 +197,11 @@ void add_write_options(CLI::App& run, OperatorConfig& config) {
          "Give pods with spec.subdomain their FQDN, forward and reverse, through one headless "
          "Service per subdomain (=false: a per-pod headless Service, as for other pods)")
       ->capture_default_str();
+  run.add_flag("--subdomain-hostname-aliases{true}", config.subdomain_hostname_aliases,
+               "With subdomain records, keep each member's bare hostname resolving through an "
+               "ExternalName Service of its own (=false: no Service per member, only the FQDN "
+               "resolves; for subdomains of more pods than a cluster's Services)")
+      ->capture_default_str();
   run.add_option("--cluster-domain", config.cluster_domain,
                  "The cluster's DNS zone, the target of the per-pod aliases of subdomain records")
       ->capture_default_str()

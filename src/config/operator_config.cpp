@@ -36,6 +36,7 @@ std::string describe(const OperatorConfig& config) {
        << " relaxed-service-names=" << config.relaxed_service_names
        << " publish-ports=" << config.publish_ports
        << " subdomain-records=" << config.subdomain_records
+       << " subdomain-hostname-aliases=" << config.subdomain_hostname_aliases
        << " cluster-domain=" << config.cluster_domain
        << " resync-period=" << format_duration(config.resync_period)
        << " leader-elect=" << config.leader_elect;

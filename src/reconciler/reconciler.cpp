@@ -132,7 +132,7 @@ ReconcileOutcome Reconciler::reconcile_key(const plan::ServiceKey& key) {
 
 ReconcileOutcome Reconciler::reconcile_pod_key(const plan::ServiceKey& key,
                                                std::shared_ptr<const json> existing) {
-  const plan::PodList pods = pods_.pods_for(key.namespace_name, key.name);
+  const plan::PodList pods = pods_wanting_own_service(key);
   const bool wanted =
       std::any_of(pods.begin(), pods.end(), [](const auto& pod) { return pod->wants_service; });
   if (existing == nullptr && wanted && held_by_another_last_time(key)) {
@@ -155,6 +155,13 @@ ReconcileOutcome Reconciler::reconcile_pod_key(const plan::ServiceKey& key,
   apply_dependents(key, winner, service.uid, service.adopting, options);
   track(key, service.candidates, winner != nullptr);
   return ReconcileOutcome::done();
+}
+
+plan::PodList Reconciler::pods_wanting_own_service(const plan::ServiceKey& key) {
+  return plan::pods_wanting_own_service(pods_.pods_for(key.namespace_name, key.name), options_,
+                                        [&](const std::string& subdomain) {
+                                          return subdomain_is_served(key.namespace_name, subdomain);
+                                        });
 }
 
 plan::ReconcileOptions Reconciler::per_pod_options(const plan::ServiceKey& key,
@@ -184,7 +191,7 @@ bool Reconciler::subdomain_is_served(const std::string& namespace_name,
 ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
                                                  const plan::PodList& members,
                                                  std::shared_ptr<const json> existing) {
-  const plan::PodList claimants = pods_.pods_for(key.namespace_name, key.name);
+  const plan::PodList claimants = pods_wanting_own_service(key);
   if (existing == nullptr && held_by_another_last_time(key))
     existing = get_if_exists(api_, service_path(key));
   const AppliedService service = converge_service(
@@ -197,6 +204,7 @@ ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
   report_skips(key, service.candidates.skipped);
   if (service.ends) {
     track(key, service.candidates, false);
+    track_members(key, 0);
     return *service.ends;
   }
   const bool serving = service.candidates.winner != nullptr;
@@ -207,8 +215,10 @@ ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
   // would take them, later).
   applier_.apply(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref, slices,
                                                   endpoints.get(), options_));
-  // Not a pod of its own: the members count as managed through their per-pod keys (aliases).
+  // Not a pod of its own: the members count as managed through their per-pod keys (aliases), or
+  // here when they have no Service of their own.
   track(key, service.candidates, false);
+  track_members(key, serving ? plan::members_without_own_service(key.name, members, options_) : 0);
   return ReconcileOutcome::done();
 }
 
@@ -321,11 +331,28 @@ void Reconciler::track(const plan::ServiceKey& key, const plan::Candidates& cand
     skip_states_.emplace(std::move(key_text), std::move(state));
   }
   if (managed_changed)
-    metrics_.set_pods_managed(managed_keys_.size());
+    metrics_.set_pods_managed(managed_keys_.size() + members_managed_total_);
   if (reasons_changed) {
     for (const auto& [reason, count] : skipped_totals_)
       metrics_.set_pods_skipped(reason, count);
   }
+}
+
+void Reconciler::track_members(const plan::ServiceKey& key, std::size_t members) {
+  std::string key_text = key.str();
+  MutexLock lock(state_mutex_);
+  const auto it = members_managed_.find(key_text);
+  const std::size_t before = it == members_managed_.end() ? 0 : it->second;
+  if (members == before)
+    return;
+  members_managed_total_ = members_managed_total_ - before + members;
+  if (members == 0)
+    members_managed_.erase(it);
+  else if (it != members_managed_.end())
+    it->second = members;
+  else
+    members_managed_.emplace(std::move(key_text), members);
+  metrics_.set_pods_managed(managed_keys_.size() + members_managed_total_);
 }
 
 }  // namespace hso::reconciler

@@ -4,7 +4,8 @@
 # reverse (exactly one PTR), the subdomain answers every member, SRV for a named port, the bare
 # name h still resolves; members join and leave, the last one takes the Service s with it (also
 # while the operator is down); a foreign Service s is left alone with a Warning; a restart over all
-# of it writes nothing; --subdomain-records=false keeps the per-pod headless Service.
+# of it writes nothing; --subdomain-records=false keeps the per-pod headless Service;
+# --subdomain-hostname-aliases=false gives members no Service of their own (only the FQDN).
 e2e_dir=$(dirname "${BASH_SOURCE[0]}")
 [[ -f "${e2e_dir}/lib/common.sh" ]] || e2e_dir="${e2e_dir}/.."
 # shellcheck source=lib/common.sh
@@ -209,6 +210,57 @@ case_7() {
   wait_for "$(fqdn h7) A ${ip} through the alias" 30 dns_answers A "$(fqdn h7)" "${ip}"
 }
 
+# Case 8: --subdomain-hostname-aliases=false: no Service per member. The alias h7 the run before
+# made is deleted at the restart; the FQDNs answer A and PTR, the bare names nothing; a new member
+# gets no Service; a foreign Service named after a member's hostname is left alone and the member
+# gets no Warning (it does not want the name); a member of a foreign subdomain keeps its headless
+# Service; pods_managed counts the members; a restart with the flag writes nothing.
+case_8() {
+  local ip7 ip_a ip_c before
+  ip7=$(pod_ip c7-a)
+  assert_eq "ExternalName" "$(field service h7 '{.spec.type}')" "Service h7 left by case 7"
+  k apply -f - >/dev/null <<YAML || fail "cannot create the foreign Service h8b"
+apiVersion: v1
+kind: Service
+metadata: {name: h8b, namespace: ${ns}}
+spec:
+  clusterIP: None
+  selector: {app: theirs}
+YAML
+  before=$(field service h8b '{.metadata.resourceVersion}')
+  stop_operator main
+  start_operator main --subdomain-hostname-aliases=false
+  wait_for "the alias h7 deleted" 30 gone service h7
+  make_member c8-a h8a sub7
+  make_member c8-b h8b sub7
+  make_member c8-c h8c sub4
+  ip_a=$(wait_pod_ip c8-a)
+  ip_c=$(wait_pod_ip c8-c)
+  wait_for "$(pod_fqdn h7 sub7) A ${ip7}" 30 dns_answers A "$(pod_fqdn h7 sub7)" "${ip7}"
+  wait_for "$(pod_fqdn h8a sub7) A ${ip_a}" 30 dns_answers A "$(pod_fqdn h8a sub7)" "${ip_a}"
+  wait_for "PTR ${ip7} -> $(pod_fqdn h7 sub7)." 30 ptr_answers "${ip7}" "$(pod_fqdn h7 sub7)."
+  wait_for "PTR ${ip_a} -> $(pod_fqdn h8a sub7)." 30 ptr_answers "${ip_a}" "$(pod_fqdn h8a sub7)."
+  wait_for "$(fqdn h7) answers nothing" 30 dns_answers A "$(fqdn h7)" ""
+  cname_answers "$(fqdn h7)" "" || fail "the bare name h7 is still an alias"
+  dns_answers A "$(fqdn h8a)" "" || fail "the bare name h8a answers"
+  say "$(fqdn h7) A -> '$(dig_a "$(fqdn h7)")'; PTR ${ip7} -> $(ptr_names "${ip7}")"
+  assert_absent service h8a
+  # A member of a foreign subdomain has no other record: its headless Service, as before.
+  wait_for "$(fqdn h8c) A ${ip_c}" 30 dns_answers A "$(fqdn h8c)" "${ip_c}"
+  assert_eq "ClusterIP None" "$(field service h8c '{.spec.type} {.spec.clusterIP}')" \
+    "Service h8c of a member whose subdomain is someone else's"
+  # Members of sub7 through sub7's key (c7-a, c8-a, c8-b), c8-c through its own.
+  wait_for "pods_managed 4" 30 equals 4 metric headless_service_operator_pods_managed
+  # Gone before the restart, whose create of the foreign sub4 for it would be refused (case 4).
+  delete_pod c8-c
+  wait_for "Service h8c gone with its pod" 60 gone service h8c
+  assert_restart_writes_nothing main --subdomain-hostname-aliases=false
+  assert_eq "${before}" "$(field service h8b '{.metadata.resourceVersion}')" \
+    "the foreign Service h8b's resourceVersion"
+  assert_eq 0 "$(warning_count c8-b)" "Warning Events on c8-b"
+  assert_absent service h7
+}
+
 run_case 1 "FQDN A/AAAA, subdomain A, SRV, one PTR per address, the bare name an alias" case_1
 run_case 2 "a second member joins and leaves" case_2
 run_case 3 "the last member goes: Service and slices go" case_3
@@ -216,4 +268,5 @@ run_case 4 "a foreign Service of the subdomain's name: untouched, Warning, headl
 run_case 5 "restart over subdomain records: zero writes" case_5
 run_case 6 "the last member goes while the operator is down" case_6
 run_case 7 "--subdomain-records=false, then on: the headless name becomes the alias" case_7
+run_case 8 "--subdomain-hostname-aliases=false: FQDN only, the alias deleted, no Service per member" case_8
 e2e_finish

@@ -38,6 +38,8 @@ struct OperatorConfig {
   bool publish_ports = true;
   // Pods with spec.subdomain get their FQDN, forward and reverse, through the subdomain's Service.
   bool subdomain_records = true;
+  // Their bare hostnames too, through a per-pod ExternalName alias (false: no Service per member).
+  bool subdomain_hostname_aliases = true;
   std::string cluster_domain = "cluster.local";  // the zone of those FQDNs
   // A pass over every key this often: a foreign Service going away is not an event the caches see.
   std::chrono::milliseconds resync_period{600'000};

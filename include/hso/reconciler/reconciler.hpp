@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "hso/kube/api_client.hpp"
@@ -47,6 +48,9 @@ class Reconciler {
   // The per-pod key: the Service named after a hostname and its slices.
   ReconcileOutcome reconcile_pod_key(const plan::ServiceKey& key,
                                      std::shared_ptr<const nlohmann::json> existing);
+  // The pods whose effective hostname is the key's name and that may need a Service of that name:
+  // not the members whose subdomain's Service alone serves them (subdomain_hostname_aliases off).
+  plan::PodList pods_wanting_own_service(const plan::ServiceKey& key);
   // A member of a subdomain whose Service is someone else's keeps a headless Service of its own,
   // as before subdomain records: an alias would point at records the operator does not publish.
   plan::ReconcileOptions per_pod_options(const plan::ServiceKey& key, const plan::PodList& pods);
@@ -57,6 +61,8 @@ class Reconciler {
                         const plan::ReconcileOptions& options);
   void report_skips(const plan::ServiceKey& key, const std::vector<plan::PodSkip>& skipped);
   void track(const plan::ServiceKey& key, const plan::Candidates& candidates, bool managed);
+  // The members a subdomain's key serves without a Service of their own, for pods_managed.
+  void track_members(const plan::ServiceKey& key, std::size_t members);
   // Whether the last pass found a Service of someone else's under the key's name.
   bool held_by_another_last_time(const plan::ServiceKey& key);
   // The cached object of the key with this kind and name, or null.
@@ -84,6 +90,9 @@ class Reconciler {
   Mutex state_mutex_;
   std::unordered_set<std::string> managed_keys_ HSO_GUARDED_BY(state_mutex_);
   std::map<std::string, SkipState> skip_states_ HSO_GUARDED_BY(state_mutex_);  // keys with skips
+  // Subdomain keys with members that have no key of their own, and how many (track_members).
+  std::unordered_map<std::string, std::size_t> members_managed_ HSO_GUARDED_BY(state_mutex_);
+  std::size_t members_managed_total_ HSO_GUARDED_BY(state_mutex_) = 0;
   std::map<metrics::SkipReason, std::size_t> skipped_totals_ HSO_GUARDED_BY(state_mutex_);
 };
 

@@ -310,6 +310,34 @@ std::string pod_fqdn(const PodInfo& pod, const ReconcileOptions& options) {
          options.cluster_domain;
 }
 
+bool records_in_subdomain_only(const PodInfo& pod, const ReconcileOptions& options) {
+  return !options.subdomain_hostname_aliases && pod.wants_service &&
+         !effective_subdomain(pod, options).empty() && is_dns1123_label(effective_hostname(pod));
+}
+
+PodList pods_wanting_own_service(const PodList& pods, const ReconcileOptions& options,
+                                 const std::function<bool(const std::string&)>& is_served) {
+  PodList wanting;
+  wanting.reserve(pods.size());
+  for (const auto& pod : pods) {
+    if (pod != nullptr && records_in_subdomain_only(*pod, options) &&
+        is_served(effective_subdomain(*pod, options))) {
+      continue;
+    }
+    wanting.push_back(pod);
+  }
+  return wanting;
+}
+
+std::size_t members_without_own_service(std::string_view name, const PodList& members,
+                                        const ReconcileOptions& options) {
+  return static_cast<std::size_t>(
+      std::count_if(members.begin(), members.end(), [&](const auto& pod) {
+        return pod != nullptr && is_member(*pod, name, options) &&
+               records_in_subdomain_only(*pod, options);
+      }));
+}
+
 bool is_subdomain_service(const json& service) {
   if (!is_owned_service(service))
     return false;

@@ -19,10 +19,12 @@ TEST(DesiredOptionsTest, ComeFromTheOperatorConfig) {
   config.relaxed_service_names = true;
   config.publish_ports = false;
   config.subdomain_records = false;
+  config.subdomain_hostname_aliases = false;
   config.cluster_domain = "corp.example";
   config.namespaces = {"a", "b"};
   const reconciler::plan::ReconcileOptions options = reconcile_options(config);
   EXPECT_FALSE(options.subdomain_records);
+  EXPECT_FALSE(options.subdomain_hostname_aliases);
   EXPECT_EQ(options.cluster_domain, "corp.example");
   EXPECT_FALSE(options.publish_not_ready);
   EXPECT_TRUE(options.legacy_endpoints);

@@ -189,6 +189,18 @@ TEST_F(CommandLineTest, PublishPortsIsOnByDefault) {
   EXPECT_NE(describe(off).find("publish-ports=false"), std::string::npos);
 }
 
+TEST_F(CommandLineTest, SubdomainHostnameAliasesAreOnByDefault) {
+  EXPECT_TRUE(config_of({}).subdomain_hostname_aliases);
+  EXPECT_TRUE(config_of({"--subdomain-hostname-aliases"}).subdomain_hostname_aliases);
+  const auto off = config_of({"--subdomain-hostname-aliases=false"});
+  EXPECT_FALSE(off.subdomain_hostname_aliases);
+  EXPECT_TRUE(off.subdomain_records);
+  EXPECT_NE(describe(off).find("subdomain-hostname-aliases=false"), std::string::npos);
+  EXPECT_NE(config_of({}), off);
+  EXPECT_NE(error_of({"--subdomain-hostname-aliases=maybe"}).find("--subdomain-hostname-aliases"),
+            std::string::npos);
+}
+
 TEST_F(CommandLineTest, SubdomainRecordsAreOnByDefaultInTheClusterLocalZone) {
   const auto defaults = config_of({});
   EXPECT_TRUE(defaults.subdomain_records);
@@ -196,8 +208,10 @@ TEST_F(CommandLineTest, SubdomainRecordsAreOnByDefaultInTheClusterLocalZone) {
   const auto off = config_of({"--subdomain-records=false", "--cluster-domain", "corp.example"});
   EXPECT_FALSE(off.subdomain_records);
   EXPECT_EQ(off.cluster_domain, "corp.example");
-  EXPECT_NE(describe(off).find("subdomain-records=false cluster-domain=corp.example"),
-            std::string::npos);
+  EXPECT_NE(
+      describe(off).find(
+          "subdomain-records=false subdomain-hostname-aliases=true cluster-domain=corp.example"),
+      std::string::npos);
   EXPECT_NE(error_of({"--cluster-domain", "Cluster_Local"}).find("--cluster-domain"),
             std::string::npos);
   EXPECT_NE(error_of({"--cluster-domain", "cluster.local."}).find("--cluster-domain"),

@@ -630,6 +630,108 @@ TEST_F(ReconcilerTest, WithSubdomainRecordsOffAMemberIsServedAsBefore) {
   EXPECT_EQ(make(off).reconcile("ns/s").kind, Kind::kDone);  // nothing to do, no request
 }
 
+// --- subdomain records without per-pod aliases ------------------------------------------------
+
+plan::ReconcileOptions without_aliases() {
+  plan::ReconcileOptions options;
+  options.subdomain_hostname_aliases = false;
+  return options;
+}
+
+TEST_F(ReconcilerTest, WithoutAliasesAMemberOfTheOperatorsSubdomainGetsNoServiceOfItsOwn) {
+  pods.pods = {make_member("web-0", "10.0.0.1")};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  EXPECT_CALL(metrics, set_pods_managed(_)).Times(0);
+  // No request: no create of an alias, so no look at a Service of someone else's that may hold
+  // the name either, and no Warning about it.
+  EXPECT_EQ(make(without_aliases()).reconcile("ns/web-0").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, WithoutAliasesAnAliasLeftByAnEarlierRunIsDeleted) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  world_matches(*pod);     // the alias, made with the default
+  objects.slices.clear();  // an alias has none
+  ASSERT_EQ(objects.services["web-0"]["spec"]["type"], "ExternalName");
+  EXPECT_CALL(api, remove(kServicePath, Field(&kube::DeleteOptions::precondition_uid, "svc-uid")));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kService, metrics::WriteAction::kDelete));
+  EXPECT_EQ(make(without_aliases()).reconcile("ns/web-0").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, WithoutAliasesAMemberOfAForeignSubdomainKeepsItsHeadlessService) {
+  auto pod = make_member("web-0", "10.0.0.1");
+  pods.pods = {pod};
+  const json foreign = json::parse(R"({"metadata": {"name": "s", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "None", "selector": {"app": "db"}}})");
+  EXPECT_CALL(api, get("/api/v1/namespaces/ns/services/s")).WillRepeatedly(Return(foreign));
+  plan::ReconcileOptions off;
+  off.subdomain_records = false;
+  EXPECT_CALL(api, create(kServices, plan::desired_service(*pod, "web-0", off)))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "svc-uid"); });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  EXPECT_CALL(metrics, set_pods_managed(1u));
+  EXPECT_EQ(make(without_aliases()).reconcile("ns/web-0").kind, Kind::kDone);
+}
+
+TEST_F(ReconcilerTest, WithoutAliasesTheHostnameIsFreeForAPodThatWantsIt) {
+  auto member = make_member("web-0", "10.0.0.1");  // older
+  auto plain = test::PodBuilder("web-0")
+                   .uid("plain")
+                   .created(std::chrono::sys_days(std::chrono::year(2025) / 1 / 1))
+                   .asking()
+                   .running({"10.0.0.9"}, "node-a")
+                   .shared();
+  pods.pods = {member, plain};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  EXPECT_CALL(api, create(kServices, _)).WillOnce([](const std::string&, const json& body) {
+    EXPECT_EQ(body["metadata"]["ownerReferences"][0]["uid"], "plain");
+    EXPECT_EQ(body["spec"]["clusterIP"], "None");
+    return with_server_fields(body, "svc-uid");
+  });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce(ReturnArg<1>());
+  EXPECT_CALL(events, record(Field(&plan::PodInfo::uid, "plain"), EventType::kNormal,
+                             std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  EXPECT_EQ(make(without_aliases()).reconcile("ns/web-0").kind, Kind::kDone);  // no collision
+}
+
+TEST_F(ReconcilerTest, WithoutAliasesTheSubdomainsKeyCountsItsMembersAsManaged) {
+  pods.pods = {make_member("a", "10.0.0.1"), make_member("b", "10.0.0.2")};
+  auto reconciler = make(without_aliases());
+  json slice;
+  EXPECT_CALL(api, create(kServices, plan::desired_subdomain_service("ns", "s")))
+      .WillOnce(
+          [](const std::string&, const json& body) { return with_server_fields(body, "s-uid"); });
+  EXPECT_CALL(api, create(kSlices, _)).WillOnce([&slice](const std::string&, const json& body) {
+    slice = with_server_fields(body, "slice-uid");
+    return slice;
+  });
+  EXPECT_CALL(events,
+              record(_, EventType::kNormal, std::string_view(plan::kReasonServiceCreated), _, _));
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kCreate)).Times(2);
+  EXPECT_CALL(metrics, set_pods_managed(2u));
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kDone);
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  objects.slices = {slice};
+
+  // The members' own keys add nothing: their records are the subdomain's.
+  EXPECT_CALL(metrics, set_pods_managed(_)).Times(0);
+  EXPECT_EQ(reconciler.reconcile("ns/a").kind, Kind::kDone);
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kDone) << "nothing changed";
+
+  pods.pods.clear();
+  EXPECT_CALL(api, remove(_, _)).Times(2);  // the Service and its slice
+  EXPECT_CALL(metrics, object_written(_, metrics::WriteAction::kDelete)).Times(2);
+  EXPECT_CALL(metrics, set_pods_managed(0u));
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kDone);
+}
+
 TEST_F(ReconcilerTest, LiveObjectSourceReadsFromTheApi) {
   LiveObjectSource live(api);
   EXPECT_CALL(api, get(kServicePath))

@@ -21,6 +21,10 @@ struct ReconcileOptions {
   // through the Service S of all such pods (subdomain.hpp), and its own name becomes an
   // ExternalName alias of that FQDN; false keeps a headless per-pod Service for such pods.
   bool subdomain_records = true;
+  // With subdomain records, a member whose subdomain's Service is the operator's keeps its bare
+  // hostname through a per-pod ExternalName alias; false: no Service per member at all (only its
+  // FQDN resolves), so that a subdomain of more pods than the Services a cluster holds gets FQDNs.
+  bool subdomain_hostname_aliases = true;
   // The cluster's DNS zone, for the target of those aliases.
   std::string cluster_domain = "cluster.local";
   // Empty: all namespaces. Keys outside these namespaces are ignored, so objects left in a

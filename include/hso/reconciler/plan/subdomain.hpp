@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -23,6 +24,23 @@ inline constexpr std::size_t kMaxEndpointsPerSlice = 100;
 // The subdomain whose Service publishes the pod's records: spec.subdomain when subdomain records
 // are on and it can be a Service name; empty otherwise (the pod then has records of its own).
 std::string effective_subdomain(const PodInfo& pod, const ReconcileOptions& options);
+
+// With subdomain_hostname_aliases off, a member asking for a Service whose hostname its
+// subdomain's slices can name needs no Service of its own: its FQDN resolves through the
+// subdomain's Service alone, its bare hostname not at all. Whether that Service is the operator's
+// is not known here (pods_wanting_own_service).
+bool records_in_subdomain_only(const PodInfo& pod, const ReconcileOptions& options);
+
+// The pods that compete for their hostname's own Service: `pods` without the members for which
+// records_in_subdomain_only holds and whose subdomain `is_served` says the operator serves (a
+// member whose subdomain's Service is someone else's has no other record, and keeps its own).
+PodList pods_wanting_own_service(const PodList& pods, const ReconcileOptions& options,
+                                 const std::function<bool(const std::string&)>& is_served);
+
+// How many of `members` subdomain `name`'s Service serves alone (records_in_subdomain_only): they
+// count as managed through the subdomain's key, having no key of their own.
+std::size_t members_without_own_service(std::string_view name, const PodList& members,
+                                        const ReconcileOptions& options);
 
 // "<hostname>.<subdomain>.<namespace>.svc.<cluster domain>", what the kubelet gives the pod as
 // its FQDN; empty without an effective subdomain.

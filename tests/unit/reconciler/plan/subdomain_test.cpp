@@ -608,5 +608,93 @@ TEST(SubdomainPerPodTest, AHeadlessServiceOfTheOperatorsIsRecreatedAsTheAlias) {
   EXPECT_EQ(retarget.body["spec"]["externalName"], "web-0.s.ns.svc.corp.example");
 }
 
+// --- without per-pod aliases (subdomain_hostname_aliases off) ----------------------------------
+
+ReconcileOptions without_aliases() {
+  ReconcileOptions options;
+  options.subdomain_hostname_aliases = false;
+  return options;
+}
+
+TEST(SubdomainWithoutAliasesTest, AMemberNeedsNoServiceOfItsOwnOnlyWithTheOptionOff) {
+  const PodInfo pod = *member("web-0");
+  EXPECT_FALSE(records_in_subdomain_only(pod, ReconcileOptions{})) << "the default: an alias";
+  EXPECT_TRUE(records_in_subdomain_only(pod, without_aliases()));
+  ReconcileOptions no_records = without_aliases();
+  no_records.subdomain_records = false;
+  EXPECT_FALSE(records_in_subdomain_only(pod, no_records)) << "records of its own, as before";
+  EXPECT_FALSE(
+      records_in_subdomain_only(test::PodBuilder("web-1").asking().info(), without_aliases()))
+      << "no spec.subdomain";
+  EXPECT_FALSE(records_in_subdomain_only(
+      *modified(member("web-0"), [](PodInfo& p) { p.wants_service = false; }), without_aliases()));
+  // A hostname the subdomain's slices cannot name: its per-pod key reports it (InvalidHostname).
+  EXPECT_FALSE(records_in_subdomain_only(
+      *modified(member("web-0"), [](PodInfo& p) { p.name = "web.0"; }), without_aliases()));
+  EXPECT_TRUE(records_in_subdomain_only(
+      *modified(member("web-0"), [](PodInfo& p) { p.spec_hostname = "0web"; }), without_aliases()))
+      << "a DNS label, though no Service name: it needs none";
+}
+
+TEST(SubdomainWithoutAliasesTest, MembersOfAServedSubdomainLeaveThePerPodCompetition) {
+  const auto ours = member("web-0");
+  const auto theirs =
+      modified(member("web-0", "10.0.0.2"), [](PodInfo& p) { p.spec_subdomain = "db"; });
+  const auto plain = test::PodBuilder("web-0").uid("plain").asking().shared();
+  std::vector<std::string> asked;
+  const auto is_served = [&](const std::string& subdomain) {
+    asked.push_back(subdomain);
+    return subdomain == "s";
+  };
+  EXPECT_EQ(pods_wanting_own_service({ours, theirs, plain}, without_aliases(), is_served),
+            (PodList{theirs, plain}));
+  EXPECT_EQ(asked, (std::vector<std::string>{"s", "db"}));
+  asked.clear();
+  EXPECT_EQ(pods_wanting_own_service({ours, theirs, plain}, ReconcileOptions{}, is_served),
+            (PodList{ours, theirs, plain}));
+  EXPECT_TRUE(asked.empty()) << "the default needs no look at the subdomain's Service";
+}
+
+TEST(SubdomainWithoutAliasesTest, TheAliasOfTheOperatorsGoesAndAForeignNameIsLeftSilently) {
+  const auto pod = member("web-0");
+  const PodList wanting =
+      pods_wanting_own_service({pod}, without_aliases(), [](const std::string&) { return true; });
+  json alias = served(desired_service(*pod, "web-0", ReconcileOptions{}));
+  const ServicePlan gone = plan_service("ns", "web-0", wanting, &alias, without_aliases());
+  EXPECT_EQ(gone.action, Action::kDelete);
+  EXPECT_EQ(gone.existing_uid, "svc-uid");
+  EXPECT_EQ(gone.candidates.winner, nullptr);
+  const json foreign = json::parse(R"({"metadata": {"name": "web-0", "namespace": "ns",
+      "uid": "theirs"}, "spec": {"clusterIP": "10.96.0.9", "selector": {"app": "web"}}})");
+  const ServicePlan left = plan_service("ns", "web-0", wanting, &foreign, without_aliases());
+  EXPECT_EQ(left.action, Action::kNothing);
+  EXPECT_TRUE(left.candidates.skipped.empty()) << "the pod does not want the name: no Warning";
+  EXPECT_EQ(plan_service("ns", "web-0", wanting, nullptr, without_aliases()).action,
+            Action::kNothing);
+  // Its old slices go with the alias (none, as an alias has none; a headless one's would).
+  ReconcileOptions off;
+  off.subdomain_records = false;
+  json slice = desired_endpoint_slices(*pod, {"ns", "web-0", "svc-uid"}, off)[0];
+  slice["metadata"]["uid"] = "slice-uid";
+  const auto writes =
+      plan_dependents(nullptr, {"ns", "web-0", "svc-uid"}, {std::make_shared<const json>(slice)},
+                      nullptr, false, without_aliases());
+  ASSERT_EQ(writes.size(), 1U);
+  EXPECT_EQ(writes[0].action, WriteAction::kDelete);
+}
+
+TEST(SubdomainWithoutAliasesTest, TheSubdomainCountsTheMembersItAloneServes) {
+  const PodList list = {
+      member("a"), member("b", "10.0.0.2"),
+      modified(member("c", "10.0.0.3"), [](PodInfo& p) { p.wants_service = false; }),
+      modified(member("d", "10.0.0.4"), [](PodInfo& p) { p.name = "d.x"; })};
+  EXPECT_EQ(members_without_own_service("s", list, without_aliases()), 2U);
+  EXPECT_EQ(members_without_own_service("s", list, ReconcileOptions{}), 0U) << "aliases count";
+  EXPECT_EQ(members_without_own_service("other", list, without_aliases()), 0U);
+  // The slices are the same with or without aliases.
+  EXPECT_EQ(plan_subdomain_slices(list, kService, {}, nullptr, without_aliases()),
+            plan_subdomain_slices(list, kService, {}, nullptr, ReconcileOptions{}));
+}
+
 }  // namespace
 }  // namespace hso::reconciler::plan
