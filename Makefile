@@ -36,7 +36,7 @@ bench-scale: tools
 	bench/scale.sh
 
 # Objects and writes per pod, per-pod Services against subdomain records with and without the
-# per-pod aliases (bench/records.sh): bench/results/records.jsonl. About 5 minutes.
+# per-pod aliases (bench/records.sh): bench/results/records.jsonl. About 4 minutes.
 bench-records: tools
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHSO_SANITIZE=OFF \
 	  -DHSO_BUILD_TESTS=OFF -DHSO_BUILD_BENCH=ON
