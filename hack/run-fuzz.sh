@@ -13,7 +13,9 @@ build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 runs=${FUZZ_RUNS:-}
 limit=(-max_total_time="$seconds")
+budget="${seconds}s"
 [[ -z "$runs" ]] || limit=(-runs="$runs")
+[[ -z "$runs" ]] || budget="$runs runs"
 jobs=${HSO_JOBS:-$(nproc)}
 
 hack/install-fuzz-deps.sh
@@ -48,7 +50,7 @@ for harness in $harnesses; do
   dict=$(dictionary_of "$harness")
   dict_flag=()
   [[ -n "$dict" ]] && dict_flag=(-dict="$dict")
-  echo "==> fuzz $harness: replay $(ls "$corpus" | wc -l) seeds, then ${runs:+$runs runs}${runs:-${seconds}s}" >&2
+  echo "==> fuzz $harness: replay $(ls "$corpus" | wc -l) seeds, then $budget" >&2
   status=ok
   if ! "$binary" -runs=0 "${dict_flag[@]}" "$corpus" >"$log" 2>&1; then
     status="replay failed"
