@@ -208,18 +208,57 @@ ReconcileOutcome Reconciler::reconcile_subdomain(const plan::ServiceKey& key,
     return *service.ends;
   }
   const bool serving = service.candidates.winner != nullptr;
-  const plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
+  const plan::ObjectList slices = subdomain_slices(key, serving && !members.empty());
   const std::shared_ptr<const json> endpoints = objects_.endpoints(key.namespace_name, key.name);
   const plan::ServiceRef ref{key.namespace_name, key.name, service.uid};
   // Without a Service of the operator's to own them, its slices go too (the garbage collector
   // would take them, later).
-  applier_.apply(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref, slices,
-                                                  endpoints.get(), options_));
+  apply_subdomain_slices(key, plan::plan_subdomain_slices(serving ? members : plan::PodList{}, ref,
+                                                          slices, endpoints.get(), options_));
   // Not a pod of its own: the members count as managed through their per-pod keys (aliases), or
   // here when they have no Service of their own.
   track(key, service.candidates, false);
   track_members(key, serving ? plan::members_without_own_service(key.name, members, options_) : 0);
   return ReconcileOutcome::done();
+}
+
+void Reconciler::apply_subdomain_slices(const plan::ServiceKey& key,
+                                        const std::vector<plan::ObjectWrite>& writes) {
+  for (const plan::ObjectWrite& write : writes) {
+    try {
+      applier_.apply(key, write);
+    } catch (const kube::ApiError& error) {
+      if (write.action != metrics::WriteAction::kCreate ||
+          write.kind != metrics::ObjectKind::kEndpointSlice || !error.is_already_exists()) {
+        throw;
+      }
+      auto found = get_if_exists(
+          api_, kube::object_path(kube::kEndpointSlices, key.namespace_name, write.name));
+      if (found != nullptr && !plan::is_owned_endpoint_slice(*found)) {
+        spdlog::warn(
+            "EndpointSlice {}/{} is not the operator's: subdomain {} packs its members "
+            "into slices of other names",
+            key.namespace_name, write.name, key.name);
+        MutexLock lock(state_mutex_);
+        foreign_slices_[key.str()].push_back(std::move(found));
+      }
+      throw;
+    }
+  }
+}
+
+plan::ObjectList Reconciler::subdomain_slices(const plan::ServiceKey& key, bool has_members) {
+  plan::ObjectList slices = objects_.endpoint_slices(key.namespace_name, key.name);
+  MutexLock lock(state_mutex_);
+  const auto it = foreign_slices_.find(key.str());
+  if (it == foreign_slices_.end())
+    return slices;
+  if (!has_members) {
+    foreign_slices_.erase(it);
+    return slices;
+  }
+  slices.insert(slices.end(), it->second.begin(), it->second.end());
+  return slices;
 }
 
 AppliedService Reconciler::converge_service(const plan::ServiceKey& key,

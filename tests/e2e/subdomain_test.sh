@@ -261,6 +261,31 @@ YAML
   assert_absent service h7
 }
 
+# Case 9: an EndpointSlice of someone else's holds the name the packing picks first (sub9-ipv4-0;
+# the caches hold only the operator's slices, so the create finds out): it is left exactly as it
+# was, and the member is packed into a slice of another name.
+case_9() {
+  k apply -f - >/dev/null <<YAML || fail "cannot apply the foreign slice"
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: sub9-ipv4-0
+  namespace: ${ns}
+  labels: {kubernetes.io/service-name: not-sub9}
+addressType: IPv4
+endpoints: []
+YAML
+  local version ip
+  version=$(field endpointslice sub9-ipv4-0 '{.metadata.resourceVersion}')
+  make_member c9-a h9 sub9
+  ip=$(wait_pod_ip c9-a)
+  wait_for "$(pod_fqdn h9 sub9) A ${ip}" 60 dns_answers A "$(pod_fqdn h9 sub9)" "${ip}"
+  assert_eq "sub9-ipv4-1" "$(k -n "${ns}" get endpointslices -l kubernetes.io/service-name=sub9 \
+    -o jsonpath='{.items[*].metadata.name}')" "the member's slice, under the next name"
+  assert_eq "${version}" "$(field endpointslice sub9-ipv4-0 '{.metadata.resourceVersion}')" \
+    "the foreign slice's resourceVersion"
+}
+
 run_case 1 "FQDN A/AAAA, subdomain A, SRV, one PTR per address, the bare name an alias" case_1
 run_case 2 "a second member joins and leaves" case_2
 run_case 3 "the last member goes: Service and slices go" case_3
@@ -269,4 +294,5 @@ run_case 5 "restart over subdomain records: zero writes" case_5
 run_case 6 "the last member goes while the operator is down" case_6
 run_case 7 "--subdomain-records=false, then on: the headless name becomes the alias" case_7
 run_case 8 "--subdomain-hostname-aliases=false: FQDN only, the alias deleted, no Service per member" case_8
+run_case 9 "a foreign slice under the name the packing picks: untouched, packed around" case_9
 e2e_finish

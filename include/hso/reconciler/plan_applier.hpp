@@ -43,6 +43,8 @@ class PlanApplier {
   AppliedService apply(const plan::ServiceKey& key, const plan::ServicePlan& plan);
   // The writes of plan_dependents, in their order (deletes first, so a recreated name is free).
   void apply(const plan::ServiceKey& key, const std::vector<plan::ObjectWrite>& writes);
+  // One of them.
+  void apply(const plan::ServiceKey& key, const plan::ObjectWrite& write) { execute(key, write); }
 
  private:
   AppliedService create_service(const plan::ServiceKey& key, const plan::ServicePlan& plan);

@@ -45,6 +45,13 @@ class Reconciler {
   // The key of a subdomain's Service (plan/subdomain.hpp): the Service and its packed slices.
   ReconcileOutcome reconcile_subdomain(const plan::ServiceKey& key, const plan::PodList& members,
                                        std::shared_ptr<const nlohmann::json> existing);
+  // Applies a subdomain's slice writes. A create that finds its name held by a slice that is not
+  // the operator's remembers that slice, so the next pass packs around its name; the pass then
+  // ends as any AlreadyExists does (a requeue).
+  void apply_subdomain_slices(const plan::ServiceKey& key,
+                              const std::vector<plan::ObjectWrite>& writes);
+  // The subdomain's slices from the caches, and the slices of others found under names it chose.
+  plan::ObjectList subdomain_slices(const plan::ServiceKey& key, bool has_members);
   // The per-pod key: the Service named after a hostname and its slices.
   ReconcileOutcome reconcile_pod_key(const plan::ServiceKey& key,
                                      std::shared_ptr<const nlohmann::json> existing);
@@ -94,6 +101,9 @@ class Reconciler {
   std::unordered_map<std::string, std::size_t> members_managed_ HSO_GUARDED_BY(state_mutex_);
   std::size_t members_managed_total_ HSO_GUARDED_BY(state_mutex_) = 0;
   std::map<metrics::SkipReason, std::size_t> skipped_totals_ HSO_GUARDED_BY(state_mutex_);
+  // Slices of someone else's that hold a name a subdomain's packing chose (the caches hold only
+  // the operator's slices), by subdomain key; forgotten when the subdomain has no members.
+  std::unordered_map<std::string, plan::ObjectList> foreign_slices_ HSO_GUARDED_BY(state_mutex_);
 };
 
 }  // namespace hso::reconciler

@@ -602,6 +602,48 @@ TEST_F(ReconcilerTest, AMemberOfASubdomainServedByTheOperatorNeedsNoRead) {
   EXPECT_EQ(make().reconcile("ns/web-0").kind, Kind::kDone);  // no GET of s (StrictMock)
 }
 
+// The caches hold only the operator's slices, so a name the packing picks can be someone else's:
+// that slice is read once, never written, and the next pass packs the members under another name.
+TEST_F(ReconcilerTest, ASliceOfSomeoneElsesUnderTheChosenNameIsPackedAround) {
+  pods.pods = {make_member("a", "10.0.0.1"), make_member("b", "10.0.0.2")};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  const json foreign = json::parse(R"({"metadata": {"name": "s-ipv4-0", "namespace": "ns",
+      "uid": "theirs", "labels": {"kubernetes.io/service-name": "other"}},
+      "addressType": "IPv4", "endpoints": []})");
+  EXPECT_CALL(api, create(kSlices, _))
+      .WillOnce(Throw(api_error(409, kube::StatusReason::kAlreadyExists)))
+      .WillOnce([](const std::string&, const json& body) {
+        EXPECT_EQ(body["metadata"]["name"], "s-ipv4-1");
+        EXPECT_EQ(body["endpoints"].size(), 2u);
+        return body;
+      });
+  EXPECT_CALL(api, get(kSlices + "/s-ipv4-0")).WillOnce(Return(foreign));
+  EXPECT_CALL(metrics,
+              object_written(metrics::ObjectKind::kEndpointSlice, metrics::WriteAction::kCreate));
+  Reconciler reconciler = make();
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kRequeueAfter);
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kDone);
+}
+
+// The operator's own slice behind the caches answers AlreadyExists too: nothing is remembered, and
+// the next pass (its caches caught up) plans with it.
+TEST_F(ReconcilerTest, TheOperatorsOwnSliceBehindTheCachesIsNotPackedAround) {
+  pods.pods = {make_member("a", "10.0.0.1")};
+  objects.services["s"] = with_server_fields(plan::desired_subdomain_service("ns", "s"), "s-uid");
+  const json own = plan::plan_subdomain_slices(pods.pods, {"ns", "s", "s-uid"}, {}, nullptr,
+                                               plan::ReconcileOptions{})
+                       .front()
+                       .body;
+  EXPECT_CALL(api, create(kSlices, _))
+      .Times(2)
+      .WillRepeatedly(Throw(api_error(409, kube::StatusReason::kAlreadyExists)));
+  EXPECT_CALL(api, get(kSlices + "/s-ipv4-0")).Times(2).WillRepeatedly(Return(own));
+  Reconciler reconciler = make();
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kRequeueAfter);
+  // Still s-ipv4-0: the name was not taken by someone else.
+  EXPECT_EQ(reconciler.reconcile("ns/s").kind, Kind::kRequeueAfter);
+}
+
 TEST_F(ReconcilerTest, AMemberWhoseSubdomainIsSomeoneElsesKeepsAHeadlessService) {
   auto pod = make_member("web-0", "10.0.0.1");
   pods.pods = {pod};
